@@ -1,0 +1,29 @@
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+from ..models import Service
+from ..services.errors import ValidationFailed
+from ..services.form_schema import check_schema
+from .base import OrderflowModelApi
+
+
+class ServiceApi(OrderflowModelApi):
+    resource_name = "service"
+    class_permission_name = "Service"
+    datamodel = SQLAInterface(Service)
+    list_columns = ["id", "code", "name", "kind", "base_price", "currency", "default_deadline_days", "division.id", "division.name", "active"]
+    show_columns = list_columns + ["description", "form_schema", "work_guide_template"]
+    add_columns = [
+        "code", "name", "description", "kind", "base_price", "currency",
+        "default_deadline_days", "division", "form_schema", "work_guide_template", "active",
+    ]
+    edit_columns = add_columns
+    search_columns = ["code", "name", "kind", "active"]
+    order_columns = ["id", "code", "name", "base_price"]
+
+    def _check(self, item):
+        problems = check_schema(item.form_schema)
+        if problems:
+            raise ValidationFailed({"form_schema": problems})
+
+    pre_add = _check
+    pre_update = _check

@@ -1,0 +1,129 @@
+from flask import current_app, g, request
+from flask_appbuilder.api import expose, protect, safe
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+from ..extensions import db
+from ..models import Attachment, Order, OrderEvent
+from ..permissions import API_METHOD_PERMISSIONS
+from ..services import access
+from ..services import attachments as attachment_service
+from ..services.errors import ValidationFailed
+from ..services.orders import prepare_order, revalidate_order
+from .base import OrderflowModelApi, RowLevelModelApi
+
+ORDER_FIELDS = [
+    "id", "number", "service.id", "service.code", "customer.id", "customer.name",
+    "workflow_key", "workflow_version", "state", "manager.id", "manager.username",
+    "assignee.id", "assignee.username", "division.id", "division.name", "title", "description", "details",
+    "quantity", "price", "currency", "deadline", "created", "updated", "version",
+]
+
+
+class OrderApi(RowLevelModelApi):
+    resource_name = "order"
+    class_permission_name = "Order"
+    datamodel = SQLAInterface(Order)
+    list_columns = ORDER_FIELDS
+    show_columns = ORDER_FIELDS
+    add_columns = [
+        "service", "customer", "title", "description", "details", "quantity", "price",
+        "currency", "deadline", "manager", "assignee", "division",
+    ]
+    edit_columns = [
+        "title", "description", "details", "quantity", "price", "currency", "deadline",
+        "manager", "assignee", "division",
+    ]
+    search_columns = ["number", "title", "state", "service", "customer", "assignee", "division", "deadline", "created"]
+    order_columns = ["id", "number", "title", "state", "deadline", "price", "created"]
+    base_order = ("id", "desc")
+
+    def pre_add(self, item):
+        prepare_order(db.session, item, actor=g.user)
+
+    def pre_update(self, item):
+        revalidate_order(db.session, item)
+
+
+class OrderEventApi(RowLevelModelApi):
+    resource_name = "order_event"
+    class_permission_name = "OrderEvent"
+    datamodel = SQLAInterface(OrderEvent)
+    include_route_methods = {"get", "get_list", "info"}
+    list_columns = ["id", "order.id", "order.number", "from_state", "to_state", "trigger", "actor.username", "at", "comment", "decision"]
+    show_columns = list_columns
+    search_columns = ["order", "trigger", "from_state", "to_state"]
+    base_order = ("id", "desc")
+
+
+class AttachmentApi(RowLevelModelApi):
+    resource_name = "attachment"
+    class_permission_name = "Attachment"
+    method_permission_name = {**API_METHOD_PERMISSIONS, "upload": "add"}
+    datamodel = SQLAInterface(Attachment)
+    include_route_methods = {"get", "get_list", "info", "put", "delete", "upload"}
+    list_columns = [
+        "id", "order.id", "order.number", "kind", "original_name", "content_type", "size",
+        "uploaded_by.username", "uploaded", "visible_to_customer",
+    ]
+    show_columns = list_columns
+    edit_columns = ["kind", "visible_to_customer"]
+    search_columns = ["order", "kind", "visible_to_customer"]
+    base_order = ("id", "desc")
+
+    @expose("/upload/<int:order_id>", methods=["POST"])
+    @protect()
+    @safe
+    def upload(self, order_id):
+        """Upload a file to an order (multipart/form-data: file, kind, visible_to_customer).
+        ---
+        post:
+          parameters:
+          - in: path
+            name: order_id
+            schema:
+              type: integer
+          requestBody:
+            content:
+              multipart/form-data:
+                schema:
+                  type: object
+                  properties:
+                    file:
+                      type: string
+                      format: binary
+                    kind:
+                      type: string
+                    visible_to_customer:
+                      type: boolean
+          responses:
+            201:
+              description: Stored
+            404:
+              $ref: '#/components/responses/404'
+            422:
+              $ref: '#/components/responses/422'
+        """
+        if not access.can_see_order(db.session, g.user, order_id):
+            return self.response_404()
+        upload = request.files.get("file")
+        if upload is None:
+            return self.response_422(message={"file": ["is required"]})
+        visible_raw = (request.form.get("visible_to_customer") or "").lower()
+        try:
+            attachment = attachment_service.store_attachment(
+                db.session,
+                order=db.session.get(Order, order_id),
+                stream=upload.stream,
+                filename=upload.filename,
+                content_type=upload.mimetype,
+                kind=request.form.get("kind", "other"),
+                uploaded_by=g.user,
+                visible_to_customer=visible_raw in {"1", "true", "yes", "on"}
+                or access.is_customer_only(g.user),
+                **attachment_service.upload_limits(current_app.config),
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return self.response_422(message=exc.errors)
+        db.session.commit()
+        return self.response(201, id=attachment.id, result={"original_name": attachment.original_name, "size": attachment.size})

@@ -1,0 +1,1 @@
+"""Business operations. Views, APIs, CLI and jobs call these; nothing here reads request state."""

@@ -1,0 +1,166 @@
+"""Creating and reading orders."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any, Optional
+
+from flask_babel import lazy_gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import Customer, Order, OrderEvent, Service
+from ..models.types import utcnow
+from . import access, workflows
+from .errors import ValidationFailed
+from .form_schema import validate_details
+from .numbering import next_number
+
+
+def customer_for_user(session: Session, user) -> Customer:
+    """The CRM record linked to a login, created on first use (self-registered customers)."""
+    customer = session.execute(select(Customer).where(Customer.user_id == user.id)).scalar()
+    if customer is None:
+        name = " ".join(p for p in (user.first_name, user.last_name) if p) or user.username
+        customer = Customer(name=name, email=user.email, user_id=user.id)
+        session.add(customer)
+        session.flush()
+    return customer
+
+
+def _parse_quantity(raw: Any, errors: dict) -> int:
+    if raw in (None, ""):
+        return 1
+    try:
+        quantity = int(raw)
+    except (TypeError, ValueError):
+        errors["quantity"] = [_("must be a whole number")]
+        return 1
+    if quantity < 1:
+        errors["quantity"] = [_("must be at least %(min)s", min=1)]
+    return quantity
+
+
+def _parse_price(raw: Any, default: Decimal, errors: dict) -> Decimal:
+    if raw in (None, ""):
+        return default
+    try:
+        price = Decimal(str(raw))
+    except InvalidOperation:
+        errors["price"] = [_("must be a number")]
+        return default
+    if not price.is_finite() or price < 0:
+        errors["price"] = [_("must be zero or more")]
+    return price
+
+
+def prepare_order(session: Session, order: Order, *, actor=None, details_data=None) -> Order:
+    """Fill in what the platform owns (number, workflow, state, deadline, price) and
+    validate what the user sent. Raises ValidationFailed and leaves the order untouched
+    in the database (the caller's transaction is rolled back)."""
+    with session.no_autoflush:
+        return _prepare_order(session, order, actor=actor, details_data=details_data)
+
+
+def _prepare_order(session: Session, order: Order, *, actor, details_data) -> Order:
+    errors: dict[str, list] = {}
+    if actor is not None and access.is_customer_only(actor):
+        # A customer orders for themself only and never picks staff or prices.
+        order.customer = customer_for_user(session, actor)
+        order.manager = order.assignee = order.division = None
+        order.manager_id = order.assignee_id = order.division_id = None
+        order.price = None
+    service: Optional[Service] = order.service
+    if service is None and order.service_id:
+        service = session.get(Service, order.service_id)
+    if service is None:
+        raise ValidationFailed({"service": [_("is required")]})
+    if not service.active:
+        errors["service"] = [_("is not offered at the moment")]
+    raw_details = order.details if details_data is None else details_data
+    try:
+        order.details = validate_details(service.form_schema or [], raw_details or {})
+    except ValidationFailed as exc:
+        errors.update({f"details.{k}": v for k, v in exc.errors.items()})
+    if "quantity" in (order.details or {}) and not order.quantity:
+        order.quantity = order.details["quantity"]
+    order.quantity = _parse_quantity(order.quantity, errors)
+    if not (order.title or "").strip():
+        order.title = service.name
+    if order.price in (None, "") or order.price == 0:
+        order.price = Decimal(service.base_price or 0) * order.quantity
+    else:
+        order.price = _parse_price(order.price, Decimal(service.base_price or 0), errors)
+    if errors:
+        raise ValidationFailed(errors)
+    order.service = service
+    order.currency = order.currency or service.currency
+    order.division_id = order.division_id or service.division_id
+    if order.deadline is None:
+        order.deadline = utcnow() + dt.timedelta(days=service.default_deadline_days or 7)
+    order.workflow_key = service.kind
+    order.workflow_version, order.state = workflows.starting_point(session, service.kind)
+    order.number = next_number(session, service.kind)
+    order.events.append(
+        OrderEvent(
+            from_state=None,
+            to_state=order.state,
+            trigger="create",
+            actor_id=getattr(actor, "id", None),
+            comment=None,
+        )
+    )
+    return order
+
+
+def create_order(
+    session: Session,
+    *,
+    service: Service,
+    customer: Customer,
+    details: dict,
+    actor=None,
+    title: str = "",
+    description: str = "",
+    quantity=None,
+    **fields,
+) -> Order:
+    order = Order(
+        service=service,
+        customer=customer,
+        title=title,
+        description=description,
+        quantity=quantity,
+        **fields,
+    )
+    session.add(order)
+    try:
+        prepare_order(session, order, actor=actor, details_data=details)
+    except ValidationFailed:
+        session.expunge(order)
+        raise
+    session.flush()
+    return order
+
+
+def order_count_for_customer(session: Session, customer_id: int) -> int:
+    return session.execute(
+        select(func.count(Order.id)).where(Order.customer_id == customer_id)
+    ).scalar_one()
+
+
+def revalidate_order(session: Session, order: Order) -> Order:
+    """Checks an edited order's user-supplied fields again; platform fields stay as they are."""
+    errors: dict[str, list] = {}
+    service = order.service or session.get(Service, order.service_id)
+    try:
+        order.details = validate_details(service.form_schema or [], order.details or {})
+    except ValidationFailed as exc:
+        errors.update({f"details.{k}": v for k, v in exc.errors.items()})
+    order.quantity = _parse_quantity(order.quantity, errors)
+    order.price = _parse_price(order.price, Decimal(service.base_price or 0), errors)
+    if not (order.title or "").strip():
+        errors["title"] = [_("is required")]
+    if errors:
+        raise ValidationFailed(errors)
+    return order

@@ -1,0 +1,127 @@
+"""The role matrix: which permission each role holds on each resource.
+
+Roles are stored in the database (visible and editable in FAB's Roles UI) and created
+idempotently by ``flask orderflow roles`` and by run.py. Syncing adds what the matrix
+grants and never removes what an admin granted by hand.
+"""
+from __future__ import annotations
+
+READ = ("read",)
+READ_ADD = ("read", "add")
+READ_ADD_EDIT = ("read", "add", "edit")
+ALL = ("read", "add", "edit", "delete")
+
+ROLES = ["Admin", "Owner", "Manager", "Lead", "Technician", "Author", "Programmer", "Accountant", "Customer"]
+
+WORKER = {
+    "Order": READ,
+    "OrderEvent": READ,
+    "Attachment": READ_ADD,
+    "Service": READ,
+}
+
+MATRIX: dict[str, dict[str, tuple]] = {
+    "Owner": {
+        "Order": READ_ADD_EDIT,
+        "OrderEvent": READ,
+        "Attachment": ALL,
+        "Customer": ALL,
+        "Service": ALL,
+        "StaffProfile": ALL,
+        "Division": ALL,
+    },
+    "Manager": {
+        "Order": READ_ADD_EDIT,
+        "OrderEvent": READ,
+        "Attachment": READ_ADD_EDIT,
+        "Customer": READ_ADD_EDIT,
+        "Service": READ,
+        "StaffProfile": READ,
+        "Division": READ,
+    },
+    "Lead": {
+        "Order": ("read", "edit"),
+        "OrderEvent": READ,
+        "Attachment": READ_ADD,
+        "Service": READ,
+        "StaffProfile": READ,
+        "Division": READ,
+    },
+    "Technician": WORKER,
+    "Author": WORKER,
+    "Programmer": WORKER,
+    "Accountant": {
+        "Order": READ,
+        "OrderEvent": READ,
+        "Attachment": READ,
+        "Customer": READ,
+        "Service": READ,
+        "StaffProfile": READ,
+    },
+    "Customer": {
+        "Order": READ_ADD,
+        "Attachment": READ_ADD,
+        "Service": READ,
+        "Customer": ("read", "edit"),
+    },
+}
+
+# Menu entries each role needs to reach its pages.
+MENUS = {
+    "Owner": ["Orders", "Order history", "Attachments", "Customers", "Setup", "Services", "Staff", "Divisions"],
+    "Manager": ["Orders", "Order history", "Attachments", "Customers", "Setup", "Services", "Staff", "Divisions"],
+    "Lead": ["Orders", "Order history", "Attachments", "Setup", "Services", "Staff", "Divisions"],
+    "Technician": ["Orders", "Order history", "Attachments"],
+    "Author": ["Orders", "Order history", "Attachments"],
+    "Programmer": ["Orders", "Order history", "Attachments"],
+    "Accountant": ["Orders", "Order history", "Attachments", "Customers", "Setup", "Staff", "Services"],
+    "Customer": ["My orders"],
+}
+
+# Every logged-in person may see and edit their own profile and password.
+SELF_SERVICE = [
+    ("can_userinfo", "UserDBModelView"),
+    ("resetmypassword", "UserDBModelView"),
+    ("userinfoedit", "UserDBModelView"),
+    ("can_get", "MenuApi"),
+    ("can_this_form_get", "ResetMyPasswordView"),
+    ("can_this_form_post", "ResetMyPasswordView"),
+    ("can_this_form_get", "UserInfoEditView"),
+    ("can_this_form_post", "UserInfoEditView"),
+]
+
+
+# Staff script against the REST API, so they may read its description and Swagger UI.
+API_DOCS = [("can_get", "OpenApi"), ("can_show", "SwaggerView")]
+
+
+def wanted_permissions(role: str) -> list[tuple[str, str]]:
+    pairs = list(API_DOCS) if role != "Customer" else []
+    pairs += [(f"can_{perm}", resource) for resource, perms in MATRIX.get(role, {}).items() for perm in perms]
+    pairs += [("menu_access", menu) for menu in MENUS.get(role, [])]
+    pairs += SELF_SERVICE
+    return pairs
+
+
+def sync_roles(appbuilder) -> dict[str, int]:
+    """Create the roles and grant the matrix. Returns how many grants each role gained.
+
+    Admin is created first: FAB grants every permission it registers to the Admin role.
+    """
+    sm = appbuilder.sm
+    sm.find_role("Admin") or sm.add_role("Admin")
+    sm.find_role("Public") or sm.add_role("Public")
+    appbuilder.add_permissions(update_perms=True)
+    gained: dict[str, int] = {}
+    for role_name in ROLES[1:]:
+        role = sm.find_role(role_name) or sm.add_role(role_name)
+        have = {(pv.permission.name, pv.view_menu.name) for pv in role.permissions}
+        count = 0
+        for permission, resource in wanted_permissions(role_name):
+            if (permission, resource) in have:
+                continue
+            pv = sm.add_permission_view_menu(permission, resource)
+            sm.add_permission_role(role, pv)
+            count += 1
+        gained[role_name] = count
+    return gained

@@ -1,0 +1,199 @@
+from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
+from flask_appbuilder import expose, has_access
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _
+
+from ..extensions import db
+from ..models import Attachment, Order, OrderEvent
+from ..models.orders import ATTACHMENT_KINDS
+from ..services import access, attachments as attachment_service
+from ..services.errors import ValidationFailed
+from ..services.orders import prepare_order
+from ..permissions import VIEW_METHOD_PERMISSIONS
+from .base import RowLevelModelView, flash_validation
+from .fields import JSONTextAreaField
+from .formatting import money, when
+
+ATTACHMENT_KIND_LABELS = {
+    "brief": _("Brief"),
+    "work_guide": _("Work guide"),
+    "proof_of_completion": _("Proof of completion"),
+    "partial_preview": _("Partial preview"),
+    "final_work": _("Final work"),
+    "payment_proof": _("Payment proof"),
+    "other": _("Other"),
+}
+
+
+class OrderEventView(RowLevelModelView):
+    datamodel = SQLAInterface(OrderEvent)
+    class_permission_name = "OrderEvent"
+    base_permissions = ["can_read"]
+    list_columns = ["at", "order", "trigger", "from_state", "to_state", "actor", "comment"]
+    show_columns = ["at", "order", "trigger", "from_state", "to_state", "actor", "comment", "decision"]
+    search_columns = ["order", "trigger", "from_state", "to_state", "actor", "at"]
+    base_order = ("id", "desc")
+    formatters_columns = {"at": when}
+    label_columns = {
+        "at": _("Time"),
+        "order": _("Order"),
+        "trigger": _("Action"),
+        "from_state": _("From"),
+        "to_state": _("To"),
+        "actor": _("By"),
+        "comment": _("Comment"),
+        "decision": _("Decision data"),
+    }
+    list_title = _("Order history")
+    show_title = _("Order event")
+
+
+class AttachmentView(RowLevelModelView):
+    datamodel = SQLAInterface(Attachment)
+    class_permission_name = "Attachment"
+    method_permission_name = {**VIEW_METHOD_PERMISSIONS, "upload": "add"}
+    list_columns = ["order", "kind", "original_name", "size", "uploaded_by", "uploaded", "visible_to_customer"]
+    show_columns = list_columns + ["content_type"]
+    edit_columns = ["kind", "visible_to_customer"]
+    search_columns = ["order", "kind", "original_name", "visible_to_customer"]
+    base_order = ("id", "desc")
+    formatters_columns = {
+        "uploaded": when,
+        "kind": lambda k: str(ATTACHMENT_KIND_LABELS.get(k, k)),
+        "original_name": lambda n: n,
+    }
+    label_columns = {
+        "order": _("Order"),
+        "kind": _("Kind"),
+        "original_name": _("File"),
+        "size": _("Size (bytes)"),
+        "uploaded_by": _("Uploaded by"),
+        "uploaded": _("Uploaded"),
+        "visible_to_customer": _("Visible to customer"),
+        "content_type": _("Content type"),
+    }
+    list_title = _("Attachments")
+    show_title = _("Attachment")
+    edit_title = _("Edit attachment")
+
+    @expose("/download/<int:pk>")
+    @has_access
+    def download(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            abort(404)
+        try:
+            path = attachment_service.attachment_path(current_app.config["UPLOAD_FOLDER"], item)
+        except FileNotFoundError:
+            abort(404)
+        return send_file(path, download_name=item.original_name, as_attachment=True,
+                         mimetype=item.content_type)
+
+    @expose("/upload/<int:order_id>", methods=["POST"])
+    @has_access
+    def upload(self, order_id):
+        if not access.can_see_order(db.session, g.user, order_id):
+            abort(404)
+        order = db.session.get(Order, order_id)
+        upload = request.files.get("file")
+        visible = bool(request.form.get("visible_to_customer")) or access.is_customer_only(g.user)
+        try:
+            if upload is None:
+                raise ValidationFailed({"file": [_("is required")]})
+            attachment_service.store_attachment(
+                db.session,
+                order=order,
+                stream=upload.stream,
+                filename=upload.filename,
+                content_type=upload.mimetype,
+                kind=request.form.get("kind", "other"),
+                uploaded_by=g.user,
+                visible_to_customer=visible,
+                **attachment_service.upload_limits(current_app.config),
+            )
+            db.session.commit()
+            flash(_("File uploaded."), "success")
+        except ValidationFailed as exc:
+            flash_validation(exc)
+        return redirect(request.referrer or url_for("OrderView.show", pk=order_id))
+
+
+class OrderView(RowLevelModelView):
+    datamodel = SQLAInterface(Order)
+    class_permission_name = "Order"
+    related_views = [OrderEventView, AttachmentView]
+    show_template = "orders/show.html"
+    list_columns = ["number", "title", "service", "customer", "state", "assignee", "deadline", "price_display"]
+    order_columns = ["number", "title", "state", "deadline", "price"]
+    search_columns = ["number", "title", "service", "customer", "state", "assignee", "division", "deadline", "created"]
+    show_fieldsets = [
+        (_("Order"), {"fields": ["number", "title", "service", "customer", "state", "description", "details", "quantity", "price_display", "deadline"]}),
+        (_("People"), {"fields": ["manager", "assignee", "division"]}),
+        (_("Workflow"), {"fields": ["workflow_key", "workflow_version", "created", "updated", "version"]}),
+    ]
+    add_columns = ["service", "customer", "title", "description", "details", "quantity", "price", "currency", "deadline", "manager", "assignee", "division"]
+    edit_columns = ["title", "description", "details", "quantity", "price", "currency", "deadline", "manager", "assignee", "division"]
+    add_form_extra_fields = {"details": JSONTextAreaField(_("Details"))}
+    edit_form_extra_fields = add_form_extra_fields
+    base_order = ("id", "desc")
+    formatters_columns = {"deadline": when, "created": when, "updated": when}
+    label_columns = {
+        "number": _("Number"),
+        "title": _("Title"),
+        "service": _("Service"),
+        "customer": _("Customer"),
+        "state": _("Status"),
+        "manager": _("Manager"),
+        "assignee": _("Assignee"),
+        "division": _("Division"),
+        "description": _("Description"),
+        "details": _("Details"),
+        "quantity": _("Quantity"),
+        "price": _("Price"),
+        "price_display": _("Price"),
+        "currency": _("Currency"),
+        "deadline": _("Deadline"),
+        "workflow_key": _("Workflow"),
+        "workflow_version": _("Workflow version"),
+        "created": _("Created"),
+        "updated": _("Updated"),
+        "version": _("Revision"),
+    }
+    description_columns = {
+        "details": _("The service's form fields as JSON; checked against the service's form schema."),
+        "price": _("Leave 0 to use the service's base price times the quantity."),
+    }
+    list_title = _("Orders")
+    show_title = _("Order")
+    add_title = _("New order")
+    edit_title = _("Edit order")
+
+    def pre_add(self, item):
+        prepare_order(db.session, item, actor=g.user)
+
+    def pre_update(self, item):
+        from ..services.orders import revalidate_order
+
+        revalidate_order(db.session, item)
+
+    def show_extra(self, item):
+        return {
+            "attachment_kinds": [(k, ATTACHMENT_KIND_LABELS[k]) for k in ATTACHMENT_KINDS],
+            "money": money,
+        }
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        pk = self._deserialize_pk_if_composite(pk)
+        widgets = self._show(pk)
+        item = self.datamodel.get(pk, self._base_filters)
+        return self.render_template(
+            self.show_template,
+            pk=pk,
+            title=self.show_title,
+            widgets=widgets,
+            related_views=self._related_views,
+            item=item,
+            **self.show_extra(item),
+        )

@@ -1,0 +1,81 @@
+"""What a visitor and a customer see: the service catalogue, order forms, My orders."""
+from flask import abort, flash, g, redirect, request, url_for
+from flask_appbuilder import BaseView, IndexView, expose
+from flask_babel import lazy_gettext as _
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Customer, Order, Service
+from ..services.errors import ValidationFailed
+from ..services.orders import create_order, customer_for_user
+from ..services.workflows import customer_label
+
+
+def _active_services():
+    return db.session.execute(
+        select(Service).where(Service.active.is_(True)).order_by(Service.name)
+    ).scalars().all()
+
+
+def _logged_in() -> bool:
+    user = getattr(g, "user", None)
+    return bool(user and getattr(user, "is_authenticated", False))
+
+
+class LandingView(IndexView):
+    index_template = "public/landing.html"
+
+    @expose("/")
+    def index(self):
+        return self.render_template(self.index_template, services=_active_services())
+
+
+class ShopView(BaseView):
+    route_base = "/shop"
+    default_view = "my_orders"
+
+    @expose("/order/<code>", methods=["GET", "POST"])
+    def order_form(self, code):
+        service = db.session.execute(
+            select(Service).where(Service.code == code, Service.active.is_(True))
+        ).scalar()
+        if service is None:
+            abort(404)
+        if not _logged_in():
+            flash(_("Please log in or create an account to place your order."), "info")
+            return redirect(url_for("AuthDBView.login", next=request.full_path))
+        values, errors = {}, {}
+        if request.method == "POST":
+            values = {f["name"]: request.form.get(f["name"]) for f in service.form_schema or []}
+            try:
+                order = create_order(
+                    db.session,
+                    service=service,
+                    customer=customer_for_user(db.session, g.user),
+                    details=values,
+                    actor=g.user,
+                    title=request.form.get("title", ""),
+                    description=request.form.get("description", ""),
+                    quantity=values.get("quantity") or None,
+                )
+                db.session.commit()
+            except ValidationFailed as exc:
+                db.session.rollback()
+                errors = {k.removeprefix("details."): v for k, v in exc.errors.items()}
+                flash(_("Please correct the marked fields."), "danger")
+            else:
+                flash(_("Thank you! Your order %(number)s has been received.", number=order.number), "success")
+                return redirect(url_for("ShopView.my_orders"))
+        return self.render_template(
+            "public/order_form.html", service=service, values=values, errors=errors
+        )
+
+    @expose("/my-orders")
+    def my_orders(self):
+        if not _logged_in():
+            return redirect(url_for("AuthDBView.login", next=request.full_path))
+        mine = select(Customer.id).where(Customer.user_id == g.user.id)
+        query = select(Order).where(Order.customer_id.in_(mine)).order_by(Order.id.desc()).limit(200)
+        orders = db.session.execute(query).scalars().all()
+        rows = [(o, customer_label(o.workflow_key, o.state)) for o in orders]
+        return self.render_template("public/my_orders.html", rows=rows)

@@ -1,0 +1,48 @@
+"""python run.py: migrate, create roles, seed demo data if empty, serve.
+
+HOST/PORT come from the environment (default 127.0.0.1:8080).
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+from flask_migrate import upgrade
+
+from app import create_app, is_production
+
+
+def prepare(app) -> None:
+    from app.services.roles import sync_roles
+
+    with app.app_context():
+        upgrade()
+        sync_roles(app.appbuilder)
+        if app.config.get("SEED_DEMO_DATA") and not is_production(app):
+            from seed.demo import load_demo
+
+            print(load_demo(app))
+
+
+def print_logins(app) -> None:
+    if is_production(app) or not app.config.get("SEED_DEMO_DATA"):
+        return
+    from app.services.roles import ROLES
+
+    password = app.config["DEMO_PASSWORD"]
+    print("\nDemo logins (user / password):")
+    for role in ROLES:
+        print(f"  {role.lower():<11} / {password}")
+    print(f"\nOpen http://{app.config['HOST']}:{app.config['PORT']}/\n", flush=True)
+
+
+def main() -> int:
+    app = create_app()
+    prepare(app)
+    print_logins(app)
+    app.run(host=app.config["HOST"], port=int(app.config["PORT"]), debug=False, use_reloader=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

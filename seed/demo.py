@@ -1,0 +1,235 @@
+"""Demo data: a login per role, the four businesses' services, staff and living orders.
+
+Idempotent: running it again changes nothing that exists. Never runs in production.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from flask import Flask
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Customer, Division, Order, OrderEvent, Service, StaffProfile
+from app.models.types import utcnow
+from app.services.orders import create_order
+from app.services.roles import ROLES, sync_roles
+from app.services.workflows import state_names
+
+ROLE_USERS = {role.lower(): role for role in ROLES}
+
+EXTRA_STAFF = [
+    # username, role, first, last, patronymic, rating, skills, capacity
+    ("author.ivanova", "Author", "Anna", "Ivanova", "Sergeevna", "5", "history,law,economics", 6),
+    ("author.petrov", "Author", "Pavel", "Petrov", "Ivanovich", "4", "history,physics", 4),
+    ("author.sidorova", "Author", "Maria", "Sidorova", "Olegovna", "3", "economics,law", 5),
+    ("author.kuznetsov", "Author", "Dmitry", "Kuznetsov", "Petrovich", "2", "physics", 3),
+    ("author.smirnov", "Author", "Ilya", "Smirnov", "Andreevich", "1", "history", 2),
+    ("tech.budi", "Technician", "Budi", "Santoso", None, "4", "laptops,desktops", 8),
+    ("prog.sari", "Programmer", "Sari", "Wijaya", None, "5", "python,react", 3),
+]
+
+SERVICES = [
+    {
+        "code": "PAPER", "name": "Academic paper", "kind": "writing",
+        "description": "Essays, course papers and theses written by rated authors. 50% up front.",
+        "base_price": Decimal("3000"), "currency": "RUB", "default_deadline_days": 14,
+        "form_schema": [
+            {"name": "subject", "label": "Subject", "type": "choice", "required": True,
+             "choices": ["history", "law", "economics", "physics"]},
+            {"name": "work_type", "label": "Type of work", "type": "choice", "required": True,
+             "choices": ["essay", "course paper", "thesis"]},
+            {"name": "topic", "label": "Topic", "type": "text", "required": True, "min": 5, "max": 300},
+            {"name": "pages", "label": "Pages", "type": "integer", "required": True, "min": 1, "max": 200},
+            {"name": "due", "label": "Wanted by", "type": "date"},
+            {"name": "requirements", "label": "Requirements", "type": "text", "max": 2000},
+        ],
+        "work_guide_template": "Structure, sources and formatting the client asked for.",
+    },
+    {
+        "code": "REPAIR-PC", "name": "Computer repair", "kind": "repair_ticket",
+        "description": "Diagnosis and repair of laptops and desktops; parts billed separately.",
+        "base_price": Decimal("150000"), "currency": "IDR", "default_deadline_days": 5,
+        "form_schema": [
+            {"name": "device_type", "label": "Device", "type": "choice", "required": True,
+             "choices": ["laptop", "desktop", "all-in-one"]},
+            {"name": "brand", "label": "Brand", "type": "text", "required": True, "max": 60},
+            {"name": "model", "label": "Model", "type": "text", "max": 80},
+            {"name": "serial_number", "label": "Serial number", "type": "text", "max": 80},
+            {"name": "fault", "label": "What is wrong", "type": "text", "required": True, "min": 3, "max": 1000},
+            {"name": "waits", "label": "Customer waits at the shop", "type": "bool"},
+        ],
+    },
+    {
+        "code": "GMAIL-ACC", "name": "Gmail accounts", "kind": "store_order",
+        "description": "Ready Gmail accounts, delivered by the technical division.",
+        "base_price": Decimal("5000"), "currency": "IDR", "default_deadline_days": 2,
+        "division": "Technical division",
+        "form_schema": [
+            {"name": "quantity", "label": "How many accounts", "type": "integer", "required": True,
+             "min": 1, "max": 1000, "help": "Required: the desk cannot pass the order on without it."},
+            {"name": "notes", "label": "Extra notes", "type": "text", "max": 500},
+        ],
+        "work_guide_template": "OLP: steps to create and verify each account.",
+    },
+    {
+        "code": "WEB-PROJECT", "name": "Web development project", "kind": "web_project",
+        "description": "Post a project, compare programmers' bids, agree online, pay a down payment.",
+        "base_price": Decimal("5000000"), "currency": "IDR", "default_deadline_days": 30,
+        "form_schema": [
+            {"name": "brief", "label": "Brief", "type": "text", "required": True, "min": 10, "max": 4000},
+            {"name": "features", "label": "Wanted features", "type": "text", "max": 4000},
+            {"name": "budget", "label": "Budget", "type": "number", "required": True, "min": 0},
+            {"name": "promote", "label": "Promote my project", "type": "bool"},
+        ],
+    },
+]
+
+DEMO_ORDERS = [
+    # service code, title, details, how many states into the workflow it has moved
+    ("PAPER", "The Decembrist revolt", {"subject": "history", "work_type": "essay", "topic": "The Decembrist revolt of 1825", "pages": 12}, 0),
+    ("PAPER", "Contract law basics", {"subject": "law", "work_type": "course paper", "topic": "Consumer contracts in civil law", "pages": 30}, 2),
+    ("PAPER", "Inflation targeting", {"subject": "economics", "work_type": "thesis", "topic": "Inflation targeting in emerging markets", "pages": 60}, 4),
+    ("REPAIR-PC", "Laptop does not boot", {"device_type": "laptop", "brand": "Lenovo", "model": "ThinkPad T480", "fault": "Does not boot, fan spins"}, 1),
+    ("REPAIR-PC", "Desktop overheating", {"device_type": "desktop", "brand": "HP", "fault": "Shuts down after ten minutes", "waits": True}, 3),
+    ("GMAIL-ACC", "50 Gmail accounts", {"quantity": 50, "notes": "For a marketing team"}, 0),
+    ("GMAIL-ACC", "10 Gmail accounts", {"quantity": 10}, 5),
+    ("WEB-PROJECT", "Shop website", {"brief": "An online shop for handmade batik", "budget": "7500000", "promote": True}, 1),
+    ("WEB-PROJECT", "Company profile", {"brief": "A five-page company profile site", "budget": "3000000"}, 6),
+]
+
+
+def load_demo(app: Flask) -> str:
+    if str(app.config.get("ENV", "")).lower() == "production":
+        return "Production: demo data is never loaded."
+    with app.app_context():
+        appbuilder = app.appbuilder
+        sync_roles(appbuilder)
+        password = app.config["DEMO_PASSWORD"]
+        users = _ensure_users(appbuilder, password)
+        divisions = _ensure_divisions(users)
+        _ensure_staff(users, divisions)
+        services = _ensure_services(divisions)
+        customers = _ensure_customers(users)
+        created = _ensure_orders(services, customers, users)
+        db.session.commit()
+        return f"Demo data ready: {len(users)} logins, {len(services)} services, {created} new orders."
+
+
+def _ensure_users(appbuilder, password: str) -> dict:
+    sm = appbuilder.sm
+    users = {}
+    wanted = [(name, role, name.capitalize(), "Demo") for name, role in ROLE_USERS.items()]
+    wanted += [(u, role, first, last) for u, role, first, last, *_ in EXTRA_STAFF]
+    for username, role_name, first, last in wanted:
+        user = sm.find_user(username=username)
+        if user is None:
+            user = sm.add_user(
+                username=username, first_name=first, last_name=last,
+                email=f"{username}@demo.orderflow.local", role=sm.find_role(role_name),
+                password=password,
+            )
+        users[username] = user
+    return users
+
+
+def _ensure_divisions(users) -> dict:
+    divisions = {}
+    for name, lead in (("Technical division", "lead"), ("Repair bench", "lead"), ("Writing desk", "manager")):
+        division = db.session.execute(select(Division).where(Division.name == name)).scalar()
+        if division is None:
+            division = Division(name=name, lead_id=users[lead].id)
+            db.session.add(division)
+        divisions[name] = division
+    db.session.flush()
+    return divisions
+
+
+def _ensure_staff(users, divisions) -> None:
+    base = [
+        ("manager", "Manager", "Olga", "Managerova", "Ivanovna", "5", "", 50, "Writing desk"),
+        ("lead", "Lead", "Lukas", "Lead", None, "4", "accounts", 20, "Technical division"),
+        ("technician", "Technician", "Tono", "Teknisi", None, "4", "laptops,accounts", 10, "Technical division"),
+        ("author", "Author", "Aleksei", "Avtorov", "Nikolaevich", "4", "history,law", 5, "Writing desk"),
+        ("programmer", "Programmer", "Putri", "Programmer", None, "4", "python,php", 3, None),
+    ]
+    extra = [(u, r, f, l, p, rt, sk, cap, _division_for(r)) for u, r, f, l, p, rt, sk, cap in EXTRA_STAFF]
+    for username, _role, first, last, patronymic, rating, skills, capacity, division in base + extra:
+        user = users[username]
+        exists = db.session.execute(select(StaffProfile).where(StaffProfile.user_id == user.id)).scalar()
+        if exists:
+            continue
+        db.session.add(StaffProfile(
+            user_id=user.id, first_name=first, last_name=last, patronymic=patronymic,
+            rating=Decimal(rating), skills=skills, capacity=capacity, on_duty=True,
+            division=divisions.get(division) if division else None,
+        ))
+    db.session.flush()
+
+
+def _division_for(role: str) -> str | None:
+    return {"Author": "Writing desk", "Technician": "Repair bench"}.get(role)
+
+
+def _ensure_services(divisions) -> dict:
+    services = {}
+    for spec in SERVICES:
+        spec = dict(spec)
+        division = spec.pop("division", None)
+        service = db.session.execute(select(Service).where(Service.code == spec["code"])).scalar()
+        if service is None:
+            service = Service(**spec, division=divisions.get(division) if division else None)
+            db.session.add(service)
+        services[service.code] = service
+    db.session.flush()
+    return services
+
+
+def _ensure_customers(users) -> dict:
+    specs = [
+        ("customer", "Citra Customer", "customer@demo.orderflow.local", "+62 812 0000 0001", None),
+        (None, "PT Maju Jaya", "it@majujaya.example", "+62 21 555 0101", "PT Maju Jaya"),
+    ]
+    customers = {}
+    for username, name, email, phone, company in specs:
+        customer = db.session.execute(select(Customer).where(Customer.email == email)).scalar()
+        if customer is None:
+            customer = Customer(name=name, email=email, phone=phone, company=company,
+                                user_id=users[username].id if username else None)
+            db.session.add(customer)
+        customers[username or name] = customer
+    db.session.flush()
+    return customers
+
+
+def _ensure_orders(services, customers, users) -> int:
+    created = 0
+    for index, (code, title, details, steps) in enumerate(DEMO_ORDERS):
+        exists = db.session.execute(select(Order.id).where(Order.title == title)).first()
+        if exists:
+            continue
+        customer = customers["customer"] if index % 3 != 2 else customers["PT Maju Jaya"]
+        order = create_order(
+            db.session, service=services[code], customer=customer, details=details,
+            actor=users["manager"], title=title, manager_id=users["manager"].id,
+        )
+        _move_demo_order(order, steps, users)
+        created += 1
+    return created
+
+
+def _move_demo_order(order: Order, steps: int, users) -> None:
+    """Walk a demo order some states along its workflow's listed states so lists look alive."""
+    states = state_names(order.workflow_key)
+    worker = {"writing": "author", "repair_ticket": "technician", "store_order": "technician",
+              "web_project": "programmer"}.get(order.workflow_key)
+    for target in states[1: 1 + steps]:
+        order.events.append(OrderEvent(
+            from_state=order.state, to_state=target, trigger="demo",
+            actor_id=users["manager"].id, comment="Demo history", at=utcnow(),
+        ))
+        order.state = target
+    if steps >= 2 and worker:
+        order.assignee_id = users[worker].id
+    order.deadline = utcnow() + dt.timedelta(days=3 + steps)
