@@ -102,6 +102,9 @@ class Config:
     FAB_API_MAX_PAGE_SIZE = 100
     FAB_INDEX_VIEW = "app.views.public.LandingView"
     WTF_CSRF_ENABLED = True
+    # Cookies stay on same-site requests, so a session-authenticated API call cannot be forged.
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_HTTPONLY = True
     WTF_CSRF_TIME_LIMIT = None
 
     DEMO_PASSWORD = env("DEMO_PASSWORD", "demo")
