@@ -6,12 +6,12 @@ without it a SQLite file in a temporary folder is used.
 from __future__ import annotations
 
 import os
-import re
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from config import TestConfig
+from helpers import login, make_app
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -34,12 +34,6 @@ def reset_database(url: str) -> None:
             for name in names:
                 conn.execute(text(f'DROP TABLE IF EXISTS "{name}"'))
     engine.dispose()
-
-
-def make_app(url: str, upload_dir, **overrides):
-    from app import create_app
-
-    return create_app(TestConfig, DATABASE_URL=url, UPLOAD_FOLDER=str(upload_dir), **overrides)
 
 
 @pytest.fixture(scope="session")
@@ -76,14 +70,6 @@ def db_session(app):
         db.session.rollback()
 
 
-def login(client, username: str, password: str = "demo"):
-    response = client.post(
-        "/login/", data={"username": username, "password": password}, follow_redirects=False
-    )
-    assert response.status_code == 302, f"login of {username} failed"
-    return client
-
-
 @pytest.fixture
 def login_as(app):
     def _login(username: str):
@@ -92,6 +78,3 @@ def login_as(app):
     return _login
 
 
-def csrf_token_from(html: str) -> str:
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    return match.group(1) if match else ""

@@ -5,7 +5,7 @@ of app/services/roles.py so that a change to either shows up here.
 """
 import pytest
 
-from conftest import login
+from helpers import login
 
 R, A, E, D = "read", "add", "edit", "delete"
 ALL = {R, A, E, D}

@@ -6,7 +6,7 @@ from app import ConfigError, create_app
 from app.extensions import db
 from app.models import Customer, User
 from config import TestConfig
-from conftest import login, make_app
+from helpers import login, make_app
 
 
 def test_production_refuses_missing_or_short_secret_key(database_url, tmp_path):

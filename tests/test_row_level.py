@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Attachment, Customer, Division, Offer, Order, Service, User
 from app.services.orders import create_order
-from conftest import login
+from helpers import login
 
 
 def _user(username):

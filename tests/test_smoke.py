@@ -1,4 +1,4 @@
-from conftest import login
+from helpers import login
 
 
 def test_landing_lists_active_services(client):

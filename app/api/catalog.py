@@ -1,8 +1,7 @@
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from ..models import Service
-from ..services.errors import ValidationFailed
-from ..services.form_schema import check_schema
+from ..services.catalog import check_service
 from .base import OrderflowModelApi
 
 
@@ -21,9 +20,7 @@ class ServiceApi(OrderflowModelApi):
     order_columns = ["id", "code", "name", "base_price"]
 
     def _check(self, item):
-        problems = check_schema(item.form_schema)
-        if problems:
-            raise ValidationFailed({"form_schema": problems})
+        check_service(item)
 
     pre_add = _check
     pre_update = _check

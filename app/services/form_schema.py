@@ -44,11 +44,48 @@ def check_schema(schema: Any) -> list[str]:
             )
         if field.get("type") == "choice" and not field.get("choices"):
             problems.append(str(_("%(where)s: a choice field needs 'choices'.", where=where)))
+        problems.extend(_bound_problems(field, where))
         unknown = set(field) - _SCHEMA_KEYS
         if unknown:
             problems.append(
                 str(_("%(where)s: unknown keys %(keys)s.", where=where, keys=", ".join(sorted(unknown))))
             )
+    return problems
+
+
+def _bound_value(kind: str, bound: Any):
+    """The bound as the field's type compares it, or raise ValueError."""
+    if kind in ("integer", "text"):
+        if isinstance(bound, bool) or not isinstance(bound, int):
+            raise ValueError
+        return bound
+    if kind == "number":
+        if isinstance(bound, bool) or not isinstance(bound, (int, float, str)):
+            raise ValueError
+        value = Decimal(str(bound))
+        if not value.is_finite():
+            raise ValueError
+        return value
+    if kind == "date":
+        if not isinstance(bound, str):
+            raise ValueError
+        return dt.date.fromisoformat(bound)
+    raise ValueError
+
+
+def _bound_problems(field: dict, where) -> list[str]:
+    kind, problems, bounds = field.get("type"), [], {}
+    for key in ("min", "max"):
+        if field.get(key) is None:
+            continue
+        try:
+            bounds[key] = _bound_value(kind, field[key])
+        except (ValueError, ArithmeticError):
+            problems.append(str(_(
+                "%(where)s: '%(key)s' does not suit a %(type)s field.", where=where, key=key, type=kind
+            )))
+    if len(bounds) == 2 and bounds["min"] > bounds["max"]:
+        problems.append(str(_("%(where)s: 'min' is greater than 'max'.", where=where)))
     return problems
 
 
@@ -104,6 +141,27 @@ def _convert(field: dict, raw: Any) -> Any:
     raise ValueError(_("has an unknown type"))
 
 
+def _out_of_bounds(field: dict, value: Any):
+    """The message for a value outside the field's min/max, or None."""
+    kind = field["type"]
+    measured = len(value) if kind == "text" else value
+    for key, outside in (("min", lambda b: measured < b), ("max", lambda b: measured > b)):
+        if field.get(key) is None:
+            continue
+        try:
+            bound = _bound_value(kind, field[key])
+        except (ValueError, ArithmeticError):
+            continue  # check_schema refuses such a bound when the service is saved
+        if not outside(bound):
+            continue
+        if kind == "text":
+            return (_("must be at least %(min)s characters", min=bound) if key == "min"
+                    else _("must be at most %(max)s characters", max=bound))
+        return (_("must be at least %(min)s", min=bound) if key == "min"
+                else _("must be at most %(max)s", max=bound))
+    return None
+
+
 def _is_blank(raw: Any) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip())
 
@@ -135,18 +193,10 @@ def validate_details(schema: list[dict], data: Any, *, bool_absent_is_false=Fals
         except ValueError as exc:
             errors[name] = [exc.args[0]]
             continue
-        lo, hi = field.get("min"), field.get("max")
-        measured = len(value) if field["type"] == "text" else value
-        if field["type"] in ("integer", "number", "text", "date"):
-            if field["type"] == "date":
-                lo = dt.date.fromisoformat(lo) if isinstance(lo, str) else lo
-                hi = dt.date.fromisoformat(hi) if isinstance(hi, str) else hi
-            if lo is not None and measured < (Decimal(str(lo)) if field["type"] == "number" else lo):
-                errors[name] = [_("must be at least %(min)s", min=lo)]
-                continue
-            if hi is not None and measured > (Decimal(str(hi)) if field["type"] == "number" else hi):
-                errors[name] = [_("must be at most %(max)s", max=hi)]
-                continue
+        problem = _out_of_bounds(field, value)
+        if problem:
+            errors[name] = [problem]
+            continue
         clean[name] = to_json_value(value)
     if errors:
         raise ValidationFailed(errors)

@@ -82,7 +82,8 @@ def _prepare_order(session: Session, order: Order, *, actor, details_data) -> Or
         order.details = validate_details(service.form_schema or [], raw_details or {})
     except ValidationFailed as exc:
         errors.update({f"details.{k}": v for k, v in exc.errors.items()})
-    if "quantity" in (order.details or {}) and not order.quantity:
+    if "quantity" in (order.details or {}):
+        # A service that asks for a quantity in its form (GMAIL-ACC) sets the order's.
         order.quantity = order.details["quantity"]
     order.quantity = _parse_quantity(order.quantity, errors)
     if not (order.title or "").strip():
@@ -157,6 +158,8 @@ def revalidate_order(session: Session, order: Order) -> Order:
         order.details = validate_details(service.form_schema or [], order.details or {})
     except ValidationFailed as exc:
         errors.update({f"details.{k}": v for k, v in exc.errors.items()})
+    if "quantity" in (order.details or {}):
+        order.quantity = order.details["quantity"]
     order.quantity = _parse_quantity(order.quantity, errors)
     order.price = _parse_price(order.price, Decimal(service.base_price or 0), errors)
     if not (order.title or "").strip():

@@ -3,8 +3,7 @@ from flask_babel import lazy_gettext as _
 from wtforms.validators import NumberRange
 
 from ..models import Service
-from ..services.errors import ValidationFailed
-from ..services.form_schema import check_schema
+from ..services.catalog import check_service
 from .base import OrderflowModelView
 from .fields import JSONTextAreaField
 
@@ -57,9 +56,7 @@ class ServiceView(OrderflowModelView):
     edit_title = _("Edit service")
 
     def _check(self, item):
-        problems = check_schema(item.form_schema)
-        if problems:
-            raise ValidationFailed({"form_schema": problems})
+        check_service(item)
 
     def pre_add(self, item):
         self._check(item)
