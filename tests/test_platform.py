@@ -102,3 +102,10 @@ def test_language_switch_changes_the_interface(app):
     assert "Keluar" in indonesian
     client.get("/lang/en")
     assert "Logout" in client.get("/orderview/list/").get_data(as_text=True)
+
+
+def test_our_own_pages_are_translated(app):
+    client = app.test_client()
+    assert "Our services" in client.get("/?_l_=en").get_data(as_text=True)
+    assert "Наши услуги" in client.get("/?_l_=ru").get_data(as_text=True)
+    assert "Layanan kami" in client.get("/?_l_=id").get_data(as_text=True)
