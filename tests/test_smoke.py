@@ -8,5 +8,5 @@ def test_landing_lists_active_services(client):
 
 def test_manager_sees_orders_list(client):
     login(client, "manager")
-    html = client.get("/orderview/list/").get_data(as_text=True)
-    assert "WR-000001" in html
+    html = client.get("/orderview/list/?_oc_OrderView=number&_od_OrderView=asc").get_data(as_text=True)
+    assert "RP-000001" in html

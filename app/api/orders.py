@@ -1,6 +1,8 @@
 from flask import current_app, g, request
 from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..extensions import db
 from ..models import Attachment, Order, OrderEvent
@@ -105,9 +107,12 @@ class AttachmentApi(RowLevelModelApi):
         """
         if not access.can_see_order(db.session, g.user, order_id):
             return self.response_404()
-        upload = request.files.get("file")
+        try:
+            upload = request.files.get("file")
+        except RequestEntityTooLarge:
+            return self.response(413, message={"file": [str(_("is larger than the request limit"))]})
         if upload is None:
-            return self.response_422(message={"file": ["is required"]})
+            return self.response_422(message={"file": [str(_("is required"))]})
         visible_raw = (request.form.get("visible_to_customer") or "").lower()
         try:
             attachment = attachment_service.store_attachment(

@@ -25,6 +25,14 @@ def display_name(filename: str) -> str:
     return name[:200] or "file"
 
 
+def human_size(size: int) -> str:
+    if size >= 1048576:
+        return f"{size / 1048576:.1f} MB"
+    if size >= 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size} B"
+
+
 def check_upload(filename: str, size: int, *, allowed: set[str], max_bytes: int) -> None:
     ext = _extension(filename)
     if not filename:
@@ -38,7 +46,7 @@ def check_upload(filename: str, size: int, *, allowed: set[str], max_bytes: int)
         raise ValidationFailed({"file": [_("is empty")]})
     if size > max_bytes:
         raise ValidationFailed(
-            {"file": [_("is larger than the limit of %(mb)s MB", mb=round(max_bytes / 1048576, 1))]}
+            {"file": [_("is larger than the limit of %(limit)s", limit=human_size(max_bytes))]}
         )
 
 

@@ -118,6 +118,8 @@ def _convert(field: dict, raw: Any) -> Any:
             raise ValueError(_("must be a number"))
         return value
     if kind == "date":
+        if isinstance(raw, dt.datetime):
+            return raw.date()
         if isinstance(raw, dt.date):
             return raw
         try:

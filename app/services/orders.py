@@ -77,6 +77,9 @@ def _prepare_order(session: Session, order: Order, *, actor, details_data) -> Or
         raise ValidationFailed({"service": [_("is required")]})
     if not service.active:
         errors["service"] = [_("is not offered at the moment")]
+    if service.kind not in workflows.known_kinds():
+        # Numbers and states come from the workflow; an order cannot start without one.
+        errors["service"] = [_("runs on an unknown workflow '%(kind)s'", kind=service.kind)]
     raw_details = order.details if details_data is None else details_data
     try:
         order.details = validate_details(service.form_schema or [], raw_details or {})
