@@ -219,7 +219,8 @@ def test_writing_happy_path(shipped):
     assert (assign.kind, assign["strategy"], assign["role"], assign["rule_set"]) == (
         "assign", "weighted_rating", "Author", "writing.assignment")
     assert ("start_timer", {"name": "offer_expiry", "hours": 24, "trigger": "offer_expired"}) in kinds(by["offer"])
-    assert kinds(by["offer_expired"]) == kinds(by["offer"])  # the timer re-offers
+    # the timer marks the unanswered offer expired, then re-offers like "offer"
+    assert kinds(by["offer_expired"]) == [("answer_offer", {"accept": False, "expired": True})] + kinds(by["offer"])
     assert ("request_payment", {"purpose": "deposit", "percent": 50}) in kinds(by["take"])
     assert ("cancel_timer", {"name": "offer_expiry"}) in kinds(by["take"])
     assert ("request_payment", {"purpose": "balance", "remaining": True}) in kinds(by["confirm"])

@@ -67,7 +67,8 @@ EFFECT_KINDS: Dict[str, KindSpec] = {
         KindSpec("run_rules", {"key": "str"}, {},
                  "evaluate the published rule set `key` on the order and apply its actions"),
         KindSpec("assign", {"strategy": "strategy", "role": "role"},
-                 {"rule_set": "str", "field": "str", "exclude_declined": "bool", "notify_template": "str"},
+                 {"rule_set": "str", "field": "str", "exclude_declined": "bool", "notify_template": "str",
+                  "offer": "bool"},
                  "pick a user with `role` by `strategy` (weights from `rule_set`) into `field` (default assignee)"),
         KindSpec("request_payment", {"purpose": "str"},
                  {"percent": "percent", "remaining": "bool", "methods": "str_list", "due_hours": "number"},
@@ -78,5 +79,8 @@ EFFECT_KINDS: Dict[str, KindSpec] = {
                  "fire `trigger` after `hours` or at the datetime held in `at_field` (exactly one)"),
         KindSpec("cancel_timer", {"name": "str"}, {},
                  "cancel the pending timer `name` of the order"),
+        KindSpec("answer_offer", {"accept": "bool"}, {"expired": "bool"},
+                 "answer the open offer of the order: the actor takes it (accept) or declines it "
+                 "(the comment is the reason); `expired` marks an unanswered offer as expired"),
     )
 }
