@@ -66,6 +66,34 @@ class Config:
     MAIL_USE_SSL = env_bool("MAIL_USE_SSL", False)
     MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "orderflow@localhost")
 
+    MAIL_MAX_ATTACHMENT_BYTES = env_int("MAIL_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
+    MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 10)
+    NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 6)
+    NOTIFICATION_BACKOFF_SECONDS = env_int("NOTIFICATION_BACKOFF_SECONDS", 60)
+    # run.py sends due e-mails every NOTIFICATIONS_INTERVAL seconds and runs the payout job
+    # every PAYOUTS_INTERVAL seconds in-process (or use `flask notifications send` /
+    # `flask payouts run` from cron).
+    MONEY_IN_PROCESS = env_bool("MONEY_IN_PROCESS", True)
+    NOTIFICATIONS_INTERVAL = env_int("NOTIFICATIONS_INTERVAL", 60)
+    PAYOUTS_INTERVAL = env_int("PAYOUTS_INTERVAL", 3600)
+
+    # Payments: a method without credentials is hidden.
+    # The built-in test gateway: on outside production unless switched off.
+    SANDBOX_GATEWAY_ENABLED = env_bool("SANDBOX_GATEWAY_ENABLED", env("FLASK_ENV", "development") != "production")
+    SANDBOX_GATEWAY_SECRET = env("SANDBOX_GATEWAY_SECRET", "")
+    BANK_TRANSFER_INSTRUCTIONS = env(
+        "BANK_TRANSFER_INSTRUCTIONS", "Transfer to Orderflow Demo, account 0123456789 (Demo Bank)."
+    )
+    MIDTRANS_SERVER_KEY = env("MIDTRANS_SERVER_KEY", "")
+    MIDTRANS_SNAP_URL = env("MIDTRANS_SNAP_URL", "https://app.sandbox.midtrans.com")
+    MIDTRANS_API_URL = env("MIDTRANS_API_URL", "https://api.sandbox.midtrans.com")
+    XENDIT_SECRET_KEY = env("XENDIT_SECRET_KEY", "")
+    XENDIT_CALLBACK_TOKEN = env("XENDIT_CALLBACK_TOKEN", "")
+    XENDIT_API_URL = env("XENDIT_API_URL", "https://api.xendit.co")
+    YOOKASSA_SHOP_ID = env("YOOKASSA_SHOP_ID", "")
+    YOOKASSA_SECRET_KEY = env("YOOKASSA_SECRET_KEY", "")
+    YOOKASSA_API_URL = env("YOOKASSA_API_URL", "https://api.yookassa.ru")
+
     TIMEZONE = env("TIMEZONE", "Asia/Jakarta")
     DEFAULT_CURRENCY = env("DEFAULT_CURRENCY", "IDR")
     CURRENCIES = ["IDR", "RUB", "USD", "EUR"]
@@ -109,6 +137,12 @@ class Config:
 
     DEMO_PASSWORD = env("DEMO_PASSWORD", "demo")
     SEED_DEMO_DATA = env_bool("SEED_DEMO_DATA", True)
+
+    # Workflow timers: run.py fires due timers in-process every TIMERS_INTERVAL seconds;
+    # set REDIS_URL and run `flask timers worker` to use an RQ worker instead.
+    TIMERS_IN_PROCESS = env_bool("TIMERS_IN_PROCESS", True)
+    TIMERS_INTERVAL = int(env("TIMERS_INTERVAL", "60"))
+    REDIS_URL = env("REDIS_URL", "")
 
     @property
     def is_production(self) -> bool:  # pragma: no cover - convenience

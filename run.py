@@ -18,6 +18,11 @@ def prepare(app) -> None:
     with app.app_context():
         upgrade()
         sync_roles(app.appbuilder)
+        from app.extensions import db
+        from app.services.workflows import load_shipped
+
+        load_shipped(db.session)  # workflows/*.yaml as version 1 where not loaded yet
+        db.session.commit()
         if app.config.get("SEED_DEMO_DATA") and not is_production(app):
             from seed.demo import load_demo
 
@@ -40,6 +45,16 @@ def main() -> int:
     app = create_app()
     prepare(app)
     print_logins(app)
+    if app.config.get("TIMERS_IN_PROCESS"):
+        from app.services.timers import start_background_loop
+
+        start_background_loop(app, float(app.config.get("TIMERS_INTERVAL", 60)))
+    if app.config.get("MONEY_IN_PROCESS"):
+        from app.services.notifications import start_background_loop as start_money_loop
+
+        # E-mails every minute (retries with backoff), the payout job every PAYOUTS_INTERVAL.
+        start_money_loop(app, float(app.config.get("NOTIFICATIONS_INTERVAL", 60)),
+                         float(app.config.get("PAYOUTS_INTERVAL", 3600)))
     app.run(host=app.config["HOST"], port=int(app.config["PORT"]), debug=False, use_reloader=False)
     return 0
 

@@ -112,9 +112,41 @@ def load_demo(app: Flask) -> str:
         _ensure_staff(users, divisions)
         services = _ensure_services(divisions)
         customers = _ensure_customers(users)
+        from app.services.workflows import load_shipped
+
+        load_shipped(db.session)  # workflows/*.yaml -> version 1, published (idempotent)
+        _ensure_rule_sets()  # before orders: their workflows evaluate published rule sets
         created = _ensure_orders(services, customers, users)
+        _ensure_demo_assignments()
+        db.session.commit()
+        from seed.money import ensure_money_demo
+
+        ensure_money_demo(users, customers)  # shares, templates, a deposit to pay, a due payout
         db.session.commit()
         return f"Demo data ready: {len(users)} logins, {len(services)} services, {created} new orders."
+
+
+def _ensure_rule_sets() -> None:
+    """The default rule sets (rules/*.json) as published version 1."""
+    from app.services.rulesets import load_defaults
+
+    load_defaults(db.session)
+
+
+def _ensure_demo_assignments() -> None:
+    """Recorded weighted choices so Offers by rating shows expected vs observed shares."""
+    from app.models import AssignmentRecord, Order
+    from app.services.assignment import assign
+
+    if db.session.query(AssignmentRecord.id).filter(
+            AssignmentRecord.strategy == "weighted_rating").count() >= 30:
+        return
+    papers = db.session.query(Order).filter(Order.workflow_key == "writing").order_by(Order.id).all()
+    for order in papers:
+        # Recorded choices only (apply=False): the demo orders keep their people.
+        for seed in range(20):
+            assign(db.session, order, strategy="weighted_rating", role="Author",
+                   rule_set="writing.assignment", seed=order.id * 100 + seed, apply=False)
 
 
 def _ensure_users(appbuilder, password: str) -> dict:
@@ -219,17 +251,33 @@ def _ensure_orders(services, customers, users) -> int:
     return created
 
 
+DEMO_WALKS = {
+    # the triggers a demo order is walked through (as System), in order
+    "writing": ["route", "offer", "take", "pay_deposit"],
+    "repair_ticket": ["start_diagnosis", "start_repair", "finish_repair", "pay"],
+    "store_order": ["start_validation", "approve", "auto_assign", "start_work", "return_to_desk", "deliver"],
+    "web_project": ["open_bidding", "choose_bid", "accept_agreement", "accept_agreement", "pay_down_payment",
+                    "deliver", "approve"],
+}
+
+
 def _move_demo_order(order: Order, steps: int, users) -> None:
-    """Walk a demo order some states along its workflow's listed states so lists look alive."""
-    states = state_names(order.workflow_key)
+    """Walk a demo order ``steps`` triggers along its workflow through services.transitions.fire
+    (as System, like a timer or job would): guards hold, so the walk stops where a guard needs
+    real data (a payment, an attachment, a diagnosis)."""
+    from app.services import transitions
+
     worker = {"writing": "author", "repair_ticket": "technician", "store_order": "technician",
               "web_project": "programmer"}.get(order.workflow_key)
-    for target in states[1: 1 + steps]:
-        order.events.append(OrderEvent(
-            from_state=order.state, to_state=target, trigger="demo",
-            actor_id=users["manager"].id, comment="Demo history", at=utcnow(),
-        ))
-        order.state = target
-    if steps >= 2 and worker:
+    if steps >= 2 and worker and order.workflow_key in ("repair_ticket", "web_project"):
         order.assignee_id = users[worker].id
+    db.session.flush()
+    for trigger in DEMO_WALKS.get(order.workflow_key, [])[:steps]:
+        try:
+            with db.session.begin_nested():
+                transitions.fire(db.session, order.id, trigger, actor=None, system=True,
+                                 comment="Demo history")
+        except (transitions.TransitionError, LookupError, ImportError, AttributeError, TypeError,
+                ValueError):
+            break
     order.deadline = utcnow() + dt.timedelta(days=3 + steps)

@@ -8,22 +8,42 @@ import pytest
 from helpers import login
 
 R, A, E, D = "read", "add", "edit", "delete"
+F = "fire"  # workflow triggers (issue 4): every role that sees orders
 ALL = {R, A, E, D}
-WORKER = {"Order": {R}, "OrderEvent": {R}, "Attachment": {R, A}, "Service": {R}}
+WORKER = {"Order": {R, F}, "OrderEvent": {R}, "Attachment": {R, A}, "Service": {R}, "Decision": {R}}
 EXPECTED = {
-    "owner": {"Order": {R, A, E}, "OrderEvent": {R}, "Attachment": ALL, "Customer": ALL,
-              "Service": ALL, "StaffProfile": ALL, "Division": ALL},
-    "manager": {"Order": {R, A, E}, "OrderEvent": {R}, "Attachment": {R, A, E},
-                "Customer": {R, A, E}, "Service": {R}, "StaffProfile": {R}, "Division": {R}},
-    "lead": {"Order": {R, E}, "OrderEvent": {R}, "Attachment": {R, A}, "Service": {R},
-             "StaffProfile": {R}, "Division": {R}},
+    "owner": {"Order": {R, A, E, F}, "OrderEvent": {R}, "Attachment": ALL, "Customer": ALL,
+              "Service": ALL, "StaffProfile": ALL, "Division": ALL, "RuleSet": ALL, "Decision": {R}},
+    "manager": {"Order": {R, A, E, F}, "OrderEvent": {R}, "Attachment": {R, A, E},
+                "Customer": {R, A, E}, "Service": {R}, "StaffProfile": {R}, "Division": {R},
+                "Decision": {R}},
+    "lead": {"Order": {R, E, F}, "OrderEvent": {R}, "Attachment": {R, A}, "Service": {R},
+             "StaffProfile": {R}, "Division": {R}, "Decision": {R}},
     "technician": WORKER,
     "author": WORKER,
     "programmer": WORKER,
-    "accountant": {"Order": {R}, "OrderEvent": {R}, "Attachment": {R}, "Customer": {R},
-                   "Service": {R}, "StaffProfile": {R}},
-    "customer": {"Order": {R, A}, "Attachment": {R, A}, "Service": {R}, "Customer": {R, E}},
+    "accountant": {"Order": {R, F}, "OrderEvent": {R}, "Attachment": {R}, "Customer": {R},
+                   "Service": {R}, "StaffProfile": {R}, "Decision": {R}},
+    "customer": {"Order": {R, A, F}, "Attachment": {R, A}, "Service": {R}, "Customer": {R, E}},
 }
+# Money and messages (issue 5): Accountant and Manager verify payments, the Accountant pays
+# payouts, customers see and pay their own payments, workers see their own ledger.
+P = "pay"
+WORKER_MONEY = {"Ledger": {R}, "Payout": {R}}
+MONEY_EXPECTED = {
+    "owner": {"Payment": {R, E}, "Payout": {R}, "Ledger": {R, A}, "Notification": {R, E}},
+    "manager": {"Payment": {R, E}, "Ledger": {R}, "Notification": {R}},
+    "accountant": {"Payment": {R, E}, "Payout": {R, E}, "Ledger": {R, A}},
+    "lead": WORKER_MONEY,
+    "technician": WORKER_MONEY,
+    "author": WORKER_MONEY,
+    "programmer": WORKER_MONEY,
+    "customer": {"Payment": {R, P}},
+}
+for _role, _grants in MONEY_EXPECTED.items():
+    EXPECTED[_role] = {**EXPECTED[_role], **_grants}
+ADMIN_MONEY = {"Payment": {R, E, D, P}, "Payout": {R, E, D}, "Notification": {R, E, D}}
+
 RESOURCES = {
     # resource: (view route base, api resource name)
     "Order": ("orderview", "order"),
@@ -33,14 +53,24 @@ RESOURCES = {
     "Service": ("serviceview", "service"),
     "StaffProfile": ("staffprofileview", "staff_profile"),
     "Division": ("divisionview", "division"),
+    "RuleSet": ("rulesetview", "ruleset"),
+    "Decision": ("decisionview", "decision"),
+    "Payment": ("paymentview", "payment"),
+    "Payout": ("payoutview", "payout"),
+    "Ledger": ("ledgerentryview", "ledger_entry"),
+    "Notification": ("notificationview", "notification"),
+    "NotificationTemplate": ("notificationtemplateview", "notification_template"),
 }
 ROLES = list(EXPECTED) + ["admin"]
+READ_ONLY = ("OrderEvent", "Decision")  # written by the system only
 MISSING_ID = 987654321
 
 
 def expected(role, resource):
+    if role == "admin" and resource in ADMIN_MONEY:
+        return ADMIN_MONEY[resource]
     if role == "admin":
-        return {R} if resource == "OrderEvent" else ALL
+        return {R} if resource in READ_ONLY else (ALL | {F} if resource == "Order" else ALL)
     return EXPECTED[role].get(resource, set())
 
 
@@ -56,7 +86,7 @@ def test_view_list_and_add_form(clients, role, resource):
     perms = expected(role, resource)
     listing = client.get(f"/{view}/list/")
     assert listing.status_code == (200 if R in perms else 403), listing.status_code
-    if resource in ("OrderEvent", "Attachment"):
+    if resource in READ_ONLY + ("Attachment",):
         return  # no generic add form: events are written by the system, files are uploaded
     add_form = client.get(f"/{view}/add")
     assert add_form.status_code == (200 if A in perms else 403)
@@ -74,7 +104,7 @@ def test_api_permissions(clients, role, resource):
         assert set(info["permissions"]) == {f"can_{p}" for p in perms}
     update = client.put(f"/api/v1/{api}/{MISSING_ID}", json={})
     delete = client.delete(f"/api/v1/{api}/{MISSING_ID}")
-    if resource == "OrderEvent":
+    if resource in READ_ONLY:
         # The history is append-only: no role can change or remove an event.
         assert update.status_code in (404, 405) and delete.status_code in (404, 405)
         return

@@ -105,7 +105,11 @@ def test_customer_events_hidden_but_staff_history_filtered(app, orders):
 def order_ids_of_author(app):
     with app.app_context():
         author = _user("author")
-        return set(db.session.execute(select(Order.id).where(Order.assignee_id == author.id)).scalars())
+        assigned = set(db.session.execute(select(Order.id).where(Order.assignee_id == author.id)).scalars())
+        # orders other tests offered to the author (workflow offers) are visible too
+        offered = set(db.session.execute(select(Offer.order_id).where(
+            Offer.user_id == author.id, Offer.status.in_(("offered", "accepted")))).scalars())
+        return assigned | offered
 
 
 def test_customer_cannot_order_for_someone_else_via_api(app, orders):

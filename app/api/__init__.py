@@ -1,8 +1,11 @@
 """REST APIs, one module per domain; registered by ``init_api``."""
 from .catalog import ServiceApi
 from .crm import CustomerApi
+from .money import MONEY_APIS
 from .orders import AttachmentApi, OrderApi, OrderEventApi
+from .rules import DecisionApi, RuleSetApi
 from .staff import DivisionApi, StaffProfileApi
+from .workflows import WorkflowApi
 
 ALL_APIS = [
     CustomerApi,
@@ -12,6 +15,10 @@ ALL_APIS = [
     OrderApi,
     OrderEventApi,
     AttachmentApi,
+    RuleSetApi,
+    DecisionApi,
+    WorkflowApi,
+    *MONEY_APIS,
 ]
 
 

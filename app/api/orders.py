@@ -22,8 +22,13 @@ ORDER_FIELDS = [
 
 
 class OrderApi(RowLevelModelApi):
+    """Orders. ``state`` is read-only here: only ``trigger/<name>`` (services.transitions.fire)
+    changes it."""
+
     resource_name = "order"
     class_permission_name = "Order"
+    method_permission_name = {**API_METHOD_PERMISSIONS, "triggers": "read", "fire_trigger": "fire",
+                              "money": "read"}
     datamodel = SQLAInterface(Order)
     list_columns = ORDER_FIELDS
     show_columns = ORDER_FIELDS
@@ -44,6 +49,129 @@ class OrderApi(RowLevelModelApi):
 
     def pre_update(self, item):
         revalidate_order(db.session, item)
+
+    @expose("/<int:pk>/triggers", methods=["GET"])
+    @protect()
+    @safe
+    def triggers(self, pk):
+        """What the caller may fire on the order now, with labels.
+        ---
+        get:
+          parameters:
+          - in: path
+            name: pk
+            schema:
+              type: integer
+          responses:
+            200:
+              description: state, labels, version and the triggers [{name, label}]
+            404:
+              $ref: '#/components/responses/404'
+        """
+        from ..services import transitions, workflows
+
+        if not access.can_see_order(db.session, g.user, pk):
+            return self.response_404()
+        order = db.session.get(Order, pk)
+        return self.response(
+            200, id=order.id, state=order.state, version=order.version,
+            state_label=workflows.state_label(order.workflow_key, order.state, order.workflow_version),
+            customer_label=workflows.customer_label(order.workflow_key, order.state, order.workflow_version),
+            triggers=[{"name": name, "label": label}
+                      for label, name in transitions.available_triggers(db.session, order, g.user)])
+
+    @expose("/<int:pk>/trigger/<name>", methods=["POST"])
+    @protect()
+    @safe
+    def fire_trigger(self, pk, name):
+        """Fire a workflow trigger on the order.
+        ---
+        post:
+          parameters:
+          - in: path
+            name: pk
+            schema:
+              type: integer
+          - in: path
+            name: name
+            schema:
+              type: string
+          requestBody:
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    comment:
+                      type: string
+                    fields:
+                      type: object
+                    expected_version:
+                      type: integer
+          responses:
+            200:
+              description: the new state
+            403:
+              description: your role may not fire this trigger
+            404:
+              $ref: '#/components/responses/404'
+            409:
+              description: the state does not allow it, or the order changed meanwhile
+            422:
+              description: a guard failed (messages)
+        """
+        from ..services import transitions, workflows
+
+        body = request.get_json(silent=True) or {}
+        if not isinstance(body, dict) or not isinstance(body.get("fields") or {}, dict):
+            return self.response_400(message="JSON object expected")
+        try:
+            order = transitions.fire(db.session, pk, name, actor=g.user, comment=body.get("comment"),
+                                     fields=body.get("fields") or None,
+                                     expected_version=body.get("expected_version"))
+            db.session.commit()
+        except transitions.OrderNotFound:
+            db.session.rollback()
+            return self.response_404()
+        except transitions.GuardFailed as exc:
+            db.session.rollback()
+            return self.response_422(message={"guards": exc.failures})
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return self.response_422(message=exc.errors)
+        except transitions.TransitionError as exc:
+            db.session.rollback()
+            return self.response(exc.http_status, message=str(exc))
+        except Exception:
+            db.session.rollback()
+            raise
+        return self.response(
+            200, id=order.id, state=order.state, version=order.version,
+            state_label=workflows.state_label(order.workflow_key, order.state, order.workflow_version),
+            customer_label=workflows.customer_label(order.workflow_key, order.state, order.workflow_version),
+            assignee_id=order.assignee_id)
+
+    @expose("/<int:pk>/money", methods=["GET"])
+    @protect()
+    @safe
+    def money(self, pk):
+        """What the order owes: due (its price), paid (payments minus refunds), balance, and its payments.
+        ---
+        get:
+          parameters:
+          - in: path
+            name: pk
+            schema:
+              type: integer
+          responses:
+            200:
+              description: due, paid, balance, pending, refunded (decimal strings), currency, payments
+            404:
+              $ref: '#/components/responses/404'
+        """
+        from .money import order_money_response
+
+        return order_money_response(self, pk)
 
 
 class OrderEventApi(RowLevelModelApi):

@@ -119,6 +119,7 @@ ATTACHMENT_KINDS = (
     "proof_of_completion",
     "partial_preview",
     "final_work",
+    "deliverable",
     "payment_proof",
     "other",
 )

@@ -92,11 +92,27 @@ def customer_clause(user) -> Optional[ColumnElement]:
     return or_(*parts) if parts else false()
 
 
+def decision_clause(user) -> Optional[ColumnElement]:
+    """Rule decisions are seen through their order; order-less ones by see-all roles."""
+    from ..models import Decision
+
+    if order_clause(user) is None:
+        return None
+    return Decision.order_id.in_(visible_order_ids(user))
+
+
+def _decision_model():
+    from ..models import Decision
+
+    return Decision
+
+
 CLAUSES = {
     Order: order_clause,
     Attachment: attachment_clause,
     OrderEvent: event_clause,
     Customer: customer_clause,
+    _decision_model(): decision_clause,
 }
 
 

@@ -66,6 +66,37 @@ MATRIX: dict[str, dict[str, tuple]] = {
     },
 }
 
+# Rules: Owner (and Admin) edit rule sets; staff read decisions through the orders they
+# see (row level); Owner and Manager see the assignment dashboard.
+MATRIX["Owner"].update({"RuleSet": ALL, "Decision": READ, "AssignmentDashboard": READ})
+MATRIX["Manager"].update({"Decision": READ, "AssignmentDashboard": READ})
+for _role in ("Lead", "Accountant"):
+    MATRIX[_role]["Decision"] = READ
+WORKER["Decision"] = READ
+
+# Workflow triggers: every role that sees orders holds "fire" on Order; which trigger it may
+# fire is the workflow's business (its transitions' roles), checked by services.transitions.
+for _grants in MATRIX.values():
+    if "Order" in _grants and "fire" not in _grants["Order"]:
+        _grants["Order"] = tuple(_grants["Order"]) + ("fire",)
+
+# Money and messages: payments (customers pay their own; Accountant and Manager verify),
+# payouts (the Accountant pays them), the earnings ledger (workers see their own rows),
+# the outbox (staff see failed sends). Message templates are Admin's.
+_WORKER_MONEY = {"Ledger": READ, "Payout": READ}
+MONEY_GRANTS: dict[str, dict[str, tuple]] = {
+    "Owner": {"Payment": ("read", "edit"), "Payout": READ, "Ledger": READ_ADD, "Notification": ("read", "edit")},
+    "Manager": {"Payment": ("read", "edit"), "Ledger": READ, "Notification": READ},
+    "Accountant": {"Payment": ("read", "edit"), "Payout": ("read", "edit"), "Ledger": READ_ADD},
+    "Lead": _WORKER_MONEY,
+    "Technician": _WORKER_MONEY,
+    "Author": _WORKER_MONEY,
+    "Programmer": _WORKER_MONEY,
+    "Customer": {"Payment": ("read", "pay")},
+}
+for _role, _money in MONEY_GRANTS.items():
+    MATRIX[_role] = {**MATRIX.get(_role, {}), **_money}
+
 # Menu entries each role needs to reach its pages.
 MENUS = {
     "Owner": ["Orders", "Order history", "Attachments", "Customers", "Setup", "Services", "Staff", "Divisions"],
@@ -77,6 +108,26 @@ MENUS = {
     "Accountant": ["Orders", "Order history", "Attachments", "Customers", "Setup", "Staff", "Services"],
     "Customer": ["My orders"],
 }
+
+_WORKER_MONEY_MENUS = ["Money", "My earnings", "Payouts"]
+MONEY_MENUS = {
+    "Owner": ["Money", "Payments", "Payouts", "Due payouts", "Earnings ledger", "My earnings", "Messages",
+              "Payment methods", "Worker shares"],
+    "Manager": ["Money", "Payments", "Earnings ledger", "Messages"],
+    "Accountant": ["Money", "Payments", "Payouts", "Due payouts", "Earnings ledger"],
+    "Lead": _WORKER_MONEY_MENUS,
+    "Technician": _WORKER_MONEY_MENUS,
+    "Author": _WORKER_MONEY_MENUS,
+    "Programmer": _WORKER_MONEY_MENUS,
+    "Customer": ["Money", "Payments"],
+}
+for _role, _menus in MONEY_MENUS.items():
+    MENUS[_role] = MENUS.get(_role, []) + [m for m in _menus if m not in MENUS.get(_role, [])]
+
+MENUS["Owner"] += ["Rule sets", "Decisions", "Offers by rating"]
+MENUS["Manager"] += ["Decisions", "Offers by rating"]
+for _role in ("Lead", "Technician", "Author", "Programmer", "Accountant"):
+    MENUS[_role] = MENUS[_role] + ["Decisions"]
 
 # Every logged-in person may see and edit their own profile and password.
 SELF_SERVICE = [

@@ -36,3 +36,12 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(
         ShopView, "My orders", label=_("My orders"), icon="fa-shopping-cart", href="/shop/my-orders"
     )
+    from .money import register_money_views
+
+    register_money_views(appbuilder)
+    from .rules import register_rule_views
+
+    register_rule_views(appbuilder)
+    from .workflows import register_workflow_views
+
+    register_workflow_views(appbuilder)

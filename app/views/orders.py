@@ -20,6 +20,7 @@ ATTACHMENT_KIND_LABELS = {
     "proof_of_completion": _("Proof of completion"),
     "partial_preview": _("Partial preview"),
     "final_work": _("Final work"),
+    "deliverable": _("Deliverable"),
     "payment_proof": _("Payment proof"),
     "other": _("Other"),
 }
@@ -123,6 +124,8 @@ class OrderView(RowLevelModelView):
     class_permission_name = "Order"
     related_views = [OrderEventView, AttachmentView]
     show_template = "orders/show.html"
+    # Order.state is never in add/edit columns: only services.transitions.fire changes it.
+    method_permission_name = {**VIEW_METHOD_PERMISSIONS, "fire": "fire"}
     list_columns = ["number", "title", "service", "customer", "state", "assignee", "deadline", "price_display"]
     order_columns = ["number", "title", "state", "deadline", "price"]
     search_columns = ["number", "title", "service", "customer", "state", "assignee", "division", "deadline", "created"]
@@ -177,10 +180,58 @@ class OrderView(RowLevelModelView):
         revalidate_order(db.session, item)
 
     def show_extra(self, item):
-        return {
+        extra = {
             "attachment_kinds": [(k, ATTACHMENT_KIND_LABELS[k]) for k in ATTACHMENT_KINDS],
             "money": money,
         }
+        if item is not None:
+            from .payments import money_context
+
+            extra.update(money_context(item))  # due / paid / balance and the payments
+            from ..services import transitions, workflows
+
+            try:
+                wf = workflows.for_order(db.session, item)
+                diagram = wf.mermaid(item.state)
+            except Exception:  # an order on a state its version lost: still show the page
+                diagram = ""
+            extra.update(
+                state_label=workflows.state_label(item.workflow_key, item.state, item.workflow_version),
+                customer_label=workflows.customer_label(item.workflow_key, item.state, item.workflow_version),
+                triggers=transitions.available_triggers(db.session, item, g.user),
+                diagram=diagram,
+                history=db.session.query(OrderEvent).filter(OrderEvent.order_id == item.id)
+                .order_by(OrderEvent.id.desc()).limit(50).all(),
+            )
+        return extra
+
+    @expose("/fire/<int:pk>", methods=["POST"])
+    @has_access
+    def fire(self, pk):
+        """A workflow button: fire the trigger through services.transitions (the only way)."""
+        from ..services import transitions
+
+        trigger = request.form.get("trigger", "")
+        comment = (request.form.get("comment") or "").strip() or None
+        expected = request.form.get("expected_version")
+        try:
+            order = transitions.fire(db.session, pk, trigger, actor=g.user, comment=comment,
+                                     expected_version=expected or None)
+            db.session.commit()
+            flash(_("Done: %(state)s", state=order.state), "success")
+        except transitions.OrderNotFound:
+            db.session.rollback()
+            abort(404)
+        except transitions.GuardFailed as exc:
+            db.session.rollback()
+            for message in exc.failures:
+                flash(message, "danger")
+        except ValidationFailed as exc:
+            flash_validation(exc)
+        except transitions.TransitionError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        return redirect(url_for("OrderView.show", pk=pk))
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access
