@@ -47,17 +47,11 @@ def database_url(tmp_path_factory):
 def app(database_url, tmp_path_factory):
     from flask_migrate import upgrade
 
-    from flask_appbuilder import Model
-
-    from app.extensions import db
     from seed.demo import load_demo
 
     application = make_app(database_url, tmp_path_factory.mktemp("uploads"))
     with application.app_context():
         upgrade()
-        # Tables of models whose migration is not generated yet, so work in progress can
-        # be tested; test_migrations fails until the migration exists.
-        Model.metadata.create_all(db.engine)
     load_demo(application)
     return application
 

@@ -15,7 +15,7 @@ from .base import OrderflowModelApi, RowLevelModelApi
 
 ORDER_FIELDS = [
     "id", "number", "service.id", "service.code", "customer.id", "customer.name",
-    "workflow_key", "workflow_version", "state", "manager.id", "manager.username",
+    "workflow_key", "workflow_version", "state", "priority", "manager.id", "manager.username",
     "assignee.id", "assignee.username", "division.id", "division.name", "title", "description", "details",
     "quantity", "price", "currency", "deadline", "created", "updated", "version",
 ]
@@ -40,8 +40,8 @@ class OrderApi(RowLevelModelApi):
         "title", "description", "details", "quantity", "price", "currency", "deadline",
         "manager", "assignee", "division",
     ]
-    search_columns = ["number", "title", "state", "service", "customer", "assignee", "division", "deadline", "created"]
-    order_columns = ["id", "number", "title", "state", "deadline", "price", "created"]
+    search_columns = ["number", "title", "state", "priority", "service", "customer", "assignee", "division", "deadline", "created"]
+    order_columns = ["id", "number", "title", "state", "priority", "deadline", "price", "created"]
     base_order = ("id", "desc")
 
     def pre_add(self, item):

@@ -88,7 +88,7 @@ class RuleSetApi(OrderflowModelApi):
         rs = self._get(pk)
         if rs is None:
             return self.response_404()
-        return self.response(200, **rule_data(rs))
+        return self.response(200, **rule_data(rs, db.session))
 
     @expose("/<int:pk>/draft", methods=["POST"])
     @protect()

@@ -53,6 +53,8 @@ class Order(Model):
     price = Column(Money, nullable=False, default=0)
     currency = Column(String(3), nullable=False, default="IDR")
     deadline = Column(DateTime)
+    # normal / high / urgent: set by the intake rule set, sortable in every order list
+    priority = Column(String(10), nullable=False, default="normal", server_default="normal")
     created = Column(DateTime, default=utcnow, nullable=False, index=True)
     updated = Column(DateTime, default=utcnow, onupdate=utcnow, nullable=False)
     version = Column(Integer, nullable=False, default=1)

@@ -102,6 +102,7 @@ def _prepare_order(session: Session, order: Order, *, actor, details_data) -> Or
     order.division_id = order.division_id or service.division_id
     if order.deadline is None:
         order.deadline = utcnow() + dt.timedelta(days=service.default_deadline_days or 7)
+    decision = apply_intake_rules(session, order)
     order.workflow_key = service.kind
     order.workflow_version, order.state = workflows.starting_point(session, service.kind)
     order.number = next_number(session, service.kind)
@@ -112,9 +113,55 @@ def _prepare_order(session: Session, order: Order, *, actor, details_data) -> Or
             trigger="create",
             actor_id=getattr(actor, "id", None),
             comment=None,
+            decision=decision_summary(decision),
         )
     )
     return order
+
+
+INTAKE_RULE_SET = "intake.validation"
+PRIORITIES = ("normal", "high", "urgent")
+
+
+def apply_intake_rules(session: Session, order: Order, *, form_schema=None):
+    """Run the published ``intake.validation`` rule set on an order being accepted.
+
+    ``reject`` and ``require_field`` refuse the order (ValidationFailed, one message per
+    field, nothing stored); ``set_priority``, ``set_deadline`` and ``set_price`` change it.
+    A decision that changed something is stored with the order. Returns the decision
+    (None when no rule set is published)."""
+    from . import rule_facts, rulesets
+
+    facts, schema = rule_facts.intake_facts(session, order, form_schema=form_schema)
+    try:
+        decision = rulesets.evaluate(session, INTAKE_RULE_SET, facts, form_schema=schema, store=False)
+    except LookupError:
+        return None
+    errors: dict[str, list] = {}
+    for name, params in decision.calls:
+        if name == "reject":
+            errors.setdefault("order", []).append(str(params.get("message") or _("is refused")))
+        elif name == "require_field":
+            errors.setdefault(f"details.{params.get('field')}", []).append(
+                str(params.get("message") or _("is required")))
+        elif name == "set_priority" and params.get("priority") in PRIORITIES:
+            order.priority = params["priority"]
+        elif name == "set_deadline":
+            order.deadline = utcnow() + dt.timedelta(days=int(params["days"]))
+        elif name == "set_price":
+            order.price = Decimal(str(params["amount"]))
+    if errors:
+        raise ValidationFailed(errors)
+    if decision.changed:
+        rulesets.store_decision(session, decision, record=order)
+    return decision
+
+
+def decision_summary(decision) -> Optional[dict]:
+    """An event's ``decision`` data, shaped like the workflow's (``{"decisions": [...]}``)."""
+    if decision is None or not decision.changed:
+        return None
+    return {"decisions": [decision.to_dict()]}
 
 
 def create_order(

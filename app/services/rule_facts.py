@@ -38,8 +38,23 @@ def _days_between(later, earlier) -> int | None:
 # intake
 
 
-def intake_facts(session, order) -> tuple[dict, list]:
-    """(facts, form schema) of an order being accepted."""
+def catalog_form_schema(session) -> list[dict]:
+    """Every service's form fields, once each (the first service defining a name wins).
+
+    One ``intake`` rule set checks orders of every service, so its rules may name any
+    service's field: ``field_pages`` reads nothing (None) on an order whose service has
+    no ``pages``. Editor, validation, dry-run and evaluation all use this one schema."""
+    seen: dict[str, dict] = {}
+    for schema in session.execute(select(Service.form_schema).order_by(Service.id)).scalars():
+        for item in schema or []:
+            if isinstance(item, dict) and item.get("name") and item["name"] not in seen:
+                seen[item["name"]] = item
+    return list(seen.values())
+
+
+def intake_facts(session, order, form_schema=None) -> tuple[dict, list]:
+    """(facts, form schema) of an order being accepted; pass ``form_schema`` (the catalog's)
+    to spare the query when accepting many orders at once."""
     service = order.service or session.get(Service, order.service_id)
     past = session.execute(select(func.count(Order.id)).where(
         Order.customer_id == order.customer_id, Order.id != (order.id or 0))).scalar() or 0
@@ -52,7 +67,7 @@ def intake_facts(session, order) -> tuple[dict, list]:
         "customer_past_orders": past,
         "form": dict(order.details or {}),
     }
-    return facts, list(service.form_schema or []) if service else []
+    return facts, form_schema if form_schema is not None else catalog_form_schema(session)
 
 
 # ---------------------------------------------------------------------------

@@ -84,17 +84,29 @@ def latest_version(session, rule_set: RuleSet) -> RuleSetVersion | None:
     ).scalar_one_or_none()
 
 
-def validate(rule_set: RuleSet, rules, form_schema=None) -> list[RuleError]:
+def _context_schema(session, rule_set: RuleSet):
+    """The form schema a rule set's context is built with (intake: every service's fields)."""
+    if rule_set.context != "intake" or session is None:
+        return None
+    from .rule_facts import catalog_form_schema
+
+    return catalog_form_schema(session)
+
+
+def validate(rule_set: RuleSet, rules, form_schema=None, *, session=None) -> list[RuleError]:
     """Every problem of ``rules`` (list or JSON text) against the rule set's context."""
     data, errors = parse_rules(rules)
     if errors:
         return errors
+    if form_schema is None:
+        form_schema = _context_schema(session, rule_set)
     return validate_rules(get_context(rule_set.context, form_schema), data)
 
 
-def rule_data(rule_set: RuleSet) -> dict:
-    """Variables, operators and actions the editor offers (business-rules export_rule_data)."""
-    ctx = get_context(rule_set.context)
+def rule_data(rule_set: RuleSet, session=None) -> dict:
+    """Variables, operators and actions the editor offers (business-rules export_rule_data);
+    for ``intake`` every service's form fields too."""
+    ctx = get_context(rule_set.context, _context_schema(session, rule_set))
     data = ctx.export_rule_data()
     data["param_options"] = {name: {p: list(opts) for p, opts in spec.param_options.items()}
                              for name, spec in ctx.actions.items() if spec.param_options}
@@ -148,7 +160,7 @@ def save_draft(session, rule_set, rules, *, author=None, note: str | None = None
     version is added."""
     rule_set = get_rule_set(session, rule_set)
     data, parse_errors = parse_rules(rules)
-    errors = parse_errors or validate(rule_set, data)
+    errors = parse_errors or validate(rule_set, data, session=session)
     stored = data if not parse_errors else rules  # malformed JSON kept as text
     latest = latest_version(session, rule_set)
     if latest is not None and latest.status == "draft":
@@ -169,7 +181,7 @@ def save_draft(session, rule_set, rules, *, author=None, note: str | None = None
 def publish(session, version: RuleSetVersion, *, actor=None) -> RuleSetVersion:
     """Publish ``version`` (refused with RulesInvalid naming each problem)."""
     rule_set = _lock(session, version.rule_set)
-    errors = validate(rule_set, version.rules)
+    errors = validate(rule_set, version.rules, session=session)
     if errors:
         version.errors = [e.to_dict() for e in errors]
         raise RulesInvalid(errors)
@@ -333,7 +345,7 @@ def store_decision(session, decision: Decision, *, record=None, subject=None) ->
         subject_id=getattr(subject, "id", None),
     )
     if record is not None and type(record).__name__ == "Order":
-        row.order_id = record.id
+        row.order = record  # an order not yet flushed gets its id at flush
     session.add(row)
     return row
 
@@ -377,7 +389,7 @@ def dry_run(session, rule_set, rules, *, limit: int = 20) -> dict:
     except (TypeError, ValueError):
         raise ValidationFailed({"limit": ["Give a whole number of records."]}) from None
     data, errors = parse_rules(rules)
-    errors = errors or validate(rule_set, data)
+    errors = errors or validate(rule_set, data, session=session)
     if errors:
         raise RulesInvalid(errors)
     pub = published_version(session, rule_set)

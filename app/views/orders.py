@@ -126,11 +126,11 @@ class OrderView(RowLevelModelView):
     show_template = "orders/show.html"
     # Order.state is never in add/edit columns: only services.transitions.fire changes it.
     method_permission_name = {**VIEW_METHOD_PERMISSIONS, "fire": "fire"}
-    list_columns = ["number", "title", "service", "customer", "state", "assignee", "deadline", "price_display"]
-    order_columns = ["number", "title", "state", "deadline", "price"]
-    search_columns = ["number", "title", "service", "customer", "state", "assignee", "division", "deadline", "created"]
+    list_columns = ["number", "title", "service", "customer", "state", "priority", "assignee", "deadline", "price_display"]
+    order_columns = ["number", "title", "state", "priority", "deadline", "price"]
+    search_columns = ["number", "title", "service", "customer", "state", "priority", "assignee", "division", "deadline", "created"]
     show_fieldsets = [
-        (_("Order"), {"fields": ["number", "title", "service", "customer", "state", "description", "details", "quantity", "price_display", "deadline"]}),
+        (_("Order"), {"fields": ["number", "title", "service", "customer", "state", "priority", "description", "details", "quantity", "price_display", "deadline"]}),
         (_("People"), {"fields": ["manager", "assignee", "division"]}),
         (_("Workflow"), {"fields": ["workflow_key", "workflow_version", "created", "updated", "version"]}),
     ]
@@ -146,6 +146,7 @@ class OrderView(RowLevelModelView):
         "service": _("Service"),
         "customer": _("Customer"),
         "state": _("Status"),
+        "priority": _("Priority"),
         "manager": _("Manager"),
         "assignee": _("Assignee"),
         "division": _("Division"),

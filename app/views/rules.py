@@ -101,7 +101,7 @@ class RuleSetView(OrderflowModelView):
                 flash_validation(exc)
         return self.render_template(
             "rules/editor.html", rule_set=rs, versions=versions, current=current,
-            rules_text=rules_text, rule_data=rulesets.rule_data(rs), dry=dry,
+            rules_text=rules_text, rule_data=rulesets.rule_data(rs, db.session), dry=dry,
             can_edit=self.appbuilder.sm.has_access("can_edit", "RuleSet"),
             title=_("Rule set %(key)s", key=rs.key))
 

@@ -104,8 +104,11 @@ class _LeafBuilder:
                 if x is _MISSING:
                     x = vals[name] = reader(facts)
                 return generic(x, vals)
-            return leaf
-        return fast(name, reader, generic, fact_key)
+        else:
+            leaf = fast(name, reader, generic, fact_key)
+        if getattr(spec.reader, "missing_is_false", False):
+            return _false_when_missing(name, reader, leaf)
+        return leaf
 
     @staticmethod
     def _fast(ftype, op, value):
@@ -228,6 +231,17 @@ def _typed_fast(pytype, expr, cval, extra):
             _TYPED_MAKERS[key] = namespace["make"]
         return _TYPED_MAKERS[key](name, reader, fact_key, generic, cval, extra, _MISSING)
     return make
+
+
+def _false_when_missing(name, reader, leaf):
+    """A form field the order's service does not have (or left empty) reads None: its
+    conditions are simply false, where business-rules would fail the whole evaluation."""
+    def guarded(facts, vals):
+        x = vals.get(name, _MISSING)
+        if x is _MISSING:
+            x = vals[name] = reader(facts)
+        return False if x is None else leaf(facts, vals)
+    return guarded
 
 
 def _typed(ftype, x, name):

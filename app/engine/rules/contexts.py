@@ -111,6 +111,7 @@ def form_variable(field_type: type[BaseType], fact: str, name: str, label: str,
         def read(self):
             return convert((self.facts.get(FORM_FACTS_KEY) or {}).get(fact))
     read.__name__ = read.__qualname__ = name
+    read.missing_is_false = True  # see compiler._false_when_missing
     return rule_variable(field_type, label=label, options=options)(read)
 
 
