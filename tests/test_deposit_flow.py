@@ -16,6 +16,10 @@ def test_customer_pays_deposit_through_sandbox_via_api(app):
             Notification.order_id == order_id, Notification.template == "deposit_due")).scalars().all()
         assert {n.channel for n in told} == {"email", "inapp"}
         assert all("1500.00 RUB" in n.body for n in told)
+        # one message per channel about the deposit: the workflow's, not also a generic one
+        generic = db.session.execute(select(Notification.id).where(
+            Notification.order_id == order_id, Notification.template == "payment_requested")).all()
+        assert generic == []
     customer = login(app.test_client(), "customer")
     money = customer.get(f"/api/v1/order/{order_id}/money").get_json()
     [deposit] = [p for p in money["payments"] if p["purpose"] == "deposit"]

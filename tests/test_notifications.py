@@ -207,6 +207,27 @@ def test_in_app_bell_and_inbox(app):
     assert "WR-BELL" not in login(app.test_client(), "author.ivanova").get("/inbox/").get_data(as_text=True)
 
 
+def test_inbox_api_shows_and_marks_only_my_messages(app):
+    with app.app_context():
+        user = db.session.execute(select(User).where(User.username == "author.sidorova")).scalar_one()
+        notify(db.session, to=[user], template="offer_made", context={"order": "WR-API", "title": "API inbox"},
+               channels=("inapp",))
+        db.session.commit()
+    mine = login(app.test_client(), "author.sidorova")
+    listed = mine.get("/api/v1/inbox/").get_json()
+    assert listed["unread"] >= 1
+    message = next(m for m in listed["result"] if "WR-API" in m["subject"])
+    assert message["read_at"] is None
+    other = login(app.test_client(), "customer")
+    assert all("WR-API" not in m["subject"] for m in other.get("/api/v1/inbox/").get_json()["result"])
+    assert other.post("/api/v1/inbox/read", json={"ids": [message["id"]]}).get_json()["marked"] == 0
+    assert mine.post("/api/v1/inbox/read", json={"ids": "all"}).status_code == 422
+    assert mine.get("/api/v1/inbox/?limit=0").status_code == 422
+    marked = mine.post("/api/v1/inbox/read", json={"ids": [message["id"]]}).get_json()
+    assert marked["marked"] == 1 and marked["unread"] == listed["unread"] - 1
+    assert app.test_client().get("/api/v1/inbox/").status_code == 401
+
+
 def test_notifications_send_cli(app, smtp):
     address = _address()
     with app.app_context():

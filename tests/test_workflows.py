@@ -547,11 +547,14 @@ def test_twenty_threads_fire_the_same_trigger_one_wins(app):
     assert [e for e in events_of(app, oid) if e[0] == "start_diagnosis"] == [("start_diagnosis", "received", "diagnosing")]
 
 
-def test_workflow_editor_and_api_are_admin_only(app, c):
+def test_workflow_editor_and_api_are_for_admin_and_owner(app, c):
     assert c["admin"].get("/workflows/").status_code == 200
     page = c["admin"].get("/workflows/writing").get_data(as_text=True)
     assert 'id="workflow-versions"' in page and 'class="mermaid"' in page and "stateDiagram" in page
-    for role in ("manager", "owner", "customer", "author"):
+    owner = c.get("owner") or login(app.test_client(), "owner")
+    assert owner.get("/workflows/writing").status_code == 200
+    assert owner.get("/api/v1/workflow/").status_code == 200
+    for role in ("manager", "lead", "customer", "author", "accountant"):
         client = c.get(role) or login(app.test_client(), role)
         assert client.get("/workflows/").status_code in (302, 403), role
         assert client.get("/api/v1/workflow/").status_code == 403, role

@@ -1,6 +1,7 @@
 """REST APIs, one module per domain; registered by ``init_api``."""
 from .catalog import ServiceApi
 from .crm import CustomerApi
+from .inbox import InboxApi
 from .money import MONEY_APIS
 from .orders import AttachmentApi, OrderApi, OrderEventApi
 from .rules import DecisionApi, RuleSetApi
@@ -18,6 +19,7 @@ ALL_APIS = [
     RuleSetApi,
     DecisionApi,
     WorkflowApi,
+    InboxApi,
     *MONEY_APIS,
 ]
 

@@ -85,8 +85,11 @@ def fully_paid(session: Session, order: Order) -> bool:
 
 def request_payment(session: Session, order: Order, *, purpose: str, percent: Decimal | None = None,
                     amount: Decimal | None = None, remaining: bool = False,
-                    methods: list[str] | None = None) -> Payment:
-    """A pending payment of ``purpose``; the open one is returned when it already exists."""
+                    methods: list[str] | None = None, notify: bool = True) -> Payment:
+    """A pending payment of ``purpose``; the open one is returned when it already exists.
+
+    ``notify=False`` when the caller tells the customer itself (workflows do, with their
+    own template), so the customer gets one message, not two."""
     if purpose not in PAYMENT_PURPOSES or purpose == "refund":
         raise ValidationFailed({"purpose": [_("unknown payment purpose %(p)s", p=purpose)]})
     existing = session.execute(
@@ -112,7 +115,8 @@ def request_payment(session: Session, order: Order, *, purpose: str, percent: De
                       status="pending", idempotency_key=_new_key(), methods=list(methods) if methods else None)
     session.add(payment)
     session.flush()
-    _notify_customer(session, order, "payment_requested", payment)
+    if notify:
+        _notify_customer(session, order, "payment_requested", payment)
     return payment
 
 

@@ -69,6 +69,8 @@ MATRIX: dict[str, dict[str, tuple]] = {
 # Rules: Owner (and Admin) edit rule sets; staff read decisions through the orders they
 # see (row level); Owner and Manager see the assignment dashboard.
 MATRIX["Owner"].update({"RuleSet": ALL, "Decision": READ, "AssignmentDashboard": READ})
+# Business owners change how orders move too (the workflow editor: draft, check, publish).
+MATRIX["Owner"]["Workflow"] = ("read", "edit")
 MATRIX["Manager"].update({"Decision": READ, "AssignmentDashboard": READ})
 for _role in ("Lead", "Accountant"):
     MATRIX[_role]["Decision"] = READ
@@ -124,7 +126,7 @@ MONEY_MENUS = {
 for _role, _menus in MONEY_MENUS.items():
     MENUS[_role] = MENUS.get(_role, []) + [m for m in _menus if m not in MENUS.get(_role, [])]
 
-MENUS["Owner"] += ["Rule sets", "Decisions", "Offers by rating"]
+MENUS["Owner"] += ["Rule sets", "Workflows", "Decisions", "Offers by rating"]
 MENUS["Manager"] += ["Decisions", "Offers by rating"]
 for _role in ("Lead", "Technician", "Author", "Programmer", "Accountant"):
     MENUS[_role] = MENUS[_role] + ["Decisions"]
@@ -139,6 +141,7 @@ SELF_SERVICE = [
     ("can_this_form_post", "ResetMyPasswordView"),
     ("can_this_form_get", "UserInfoEditView"),
     ("can_this_form_post", "UserInfoEditView"),
+    ("can_read", "Inbox"),  # their own in-app messages (/api/v1/inbox/)
 ]
 
 

@@ -415,9 +415,20 @@ class _Runner(KindDispatcher):
         payment = payments.request_payment(
             self.session, self.order, purpose=purpose,
             percent=Decimal(str(percent)) if percent is not None else None,
-            remaining=bool(remaining), methods=list(methods) if methods else None)
+            remaining=bool(remaining), methods=list(methods) if methods else None,
+            notify=not self._notifies_customer(plan))
         return {"effect": "request_payment", "purpose": purpose, "payment_id": payment.id,
                 "amount": str(payment.amount)}
+
+    @staticmethod
+    def _notifies_customer(plan) -> bool:
+        """Whether the transition has its own notify effect to the customer."""
+        for effect in plan.effects:
+            if effect.kind == "notify":
+                to = effect.params.get("to")
+                if to == "customer" or (isinstance(to, list) and "customer" in to):
+                    return True
+        return False
 
     def effect_set_field(self, plan, field, value):
         if field.startswith("details."):

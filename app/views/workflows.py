@@ -1,4 +1,4 @@
-"""Workflow editor for Admin (permission resource "Workflow"): list, YAML with validation
+"""Workflow editor for Admin and Owner (permission resource "Workflow"): list, YAML with validation
 messages (line + element), diagram preview, version history, publish with a state mapping.
 Thin: every operation is app/services/workflows.py."""
 from __future__ import annotations
