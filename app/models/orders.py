@@ -29,6 +29,17 @@ class Order(Model):
         Index("ix_order_state_id", "state", "id"),
         Index("ix_order_customer_id_id", "customer_id", "id"),
         Index("ix_order_assignee_id_id", "assignee_id", "id"),
+        # Fast lists: every sortable column with the id tie breaker, alone and after state.
+        Index("ix_order_title_id", "title", "id"),
+        Index("ix_order_priority_id", "priority", "id"),
+        Index("ix_order_deadline_id", "deadline", "id"),
+        Index("ix_order_price_id", "price", "id"),
+        Index("ix_order_state_number_id", "state", "number", "id"),
+        Index("ix_order_state_title_id", "state", "title", "id"),
+        Index("ix_order_state_priority_id", "state", "priority", "id"),
+        Index("ix_order_state_deadline_id", "state", "deadline", "id"),
+        Index("ix_order_state_price_id", "state", "price", "id"),
+        Index("ix_order_state_created_id", "state", "created", "id"),
     )
 
     id = Column(Integer, primary_key=True)
@@ -82,6 +93,7 @@ class OrderEvent(Model):
     """Append-only history of an order's life."""
 
     __tablename__ = "order_event"
+    __table_args__ = (Index("ix_order_event_at_id", "at", "id"),)
 
     id = Column(Integer, primary_key=True)
     order_id = Column(Integer, ForeignKey("order.id"), nullable=False, index=True)
@@ -103,6 +115,8 @@ class Offer(Model):
     """An order offered to a worker, answered by taking or declining it."""
 
     __tablename__ = "offer"
+    # Row-level access: "offered to me" is one index range per user.
+    __table_args__ = (Index("ix_offer_user_status_order", "user_id", "status", "order_id"),)
 
     id = Column(Integer, primary_key=True)
     order_id = Column(Integer, ForeignKey("order.id"), nullable=False, index=True)
@@ -129,6 +143,7 @@ ATTACHMENT_KINDS = (
 
 class Attachment(Model):
     __tablename__ = "attachment"
+    __table_args__ = (Index("ix_attachment_uploaded_id", "uploaded", "id"),)
 
     id = Column(Integer, primary_key=True)
     order_id = Column(Integer, ForeignKey("order.id"), nullable=False, index=True)

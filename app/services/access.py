@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy import and_, false, or_, select, true
 from sqlalchemy.sql import ColumnElement
 
 from ..models import Attachment, Customer, Division, Offer, Order, OrderEvent
@@ -40,13 +40,12 @@ def order_clause(user) -> Optional[ColumnElement]:
     parts = []
     if roles & (WORKER_ROLES | {"Lead"}):
         parts.append(Order.assignee_id == user.id)
-        parts.append(
-            exists().where(
-                Offer.order_id == Order.id,
-                Offer.user_id == user.id,
-                Offer.status.in_(("offered", "accepted")),
-            )
+        # IN (not a correlated EXISTS): each OR term is then an index lookup, so a worker's
+        # list reads their own orders instead of scanning every order.
+        offered = select(Offer.order_id).where(
+            Offer.user_id == user.id, Offer.status.in_(("offered", "accepted"))
         )
+        parts.append(Order.id.in_(offered))
     if "Lead" in roles:
         led = select(Division.id).where(Division.lead_id == user.id)
         parts.append(Order.division_id.in_(led))
