@@ -94,6 +94,11 @@ class Config:
     YOOKASSA_SECRET_KEY = env("YOOKASSA_SECRET_KEY", "")
     YOOKASSA_API_URL = env("YOOKASSA_API_URL", "https://api.yookassa.ru")
 
+    # Ready-made works: how long the e-mailed download link of a paid purchase works, and
+    # the address links in e-mails start with (empty: the address the request came to).
+    CATALOG_LINK_HOURS = env_int("CATALOG_LINK_HOURS", 48)
+    PUBLIC_URL = env("PUBLIC_URL", "")
+
     TIMEZONE = env("TIMEZONE", "Asia/Jakarta")
     DEFAULT_CURRENCY = env("DEFAULT_CURRENCY", "IDR")
     CURRENCIES = ["IDR", "RUB", "USD", "EUR"]

@@ -42,8 +42,11 @@ SERVICES = [
              "choices": ["essay", "course paper", "thesis"]},
             {"name": "topic", "label": "Topic", "type": "text", "required": True, "min": 5, "max": 300},
             {"name": "pages", "label": "Pages", "type": "integer", "required": True, "min": 1, "max": 200},
-            {"name": "due", "label": "Wanted by", "type": "date"},
+            {"name": "deadline", "label": "Deadline", "type": "date",
+             "help": "When you need the work; empty: in 14 days."},
             {"name": "requirements", "label": "Requirements", "type": "text", "max": 2000},
+            {"name": "files", "label": "Files (guidelines, sources)", "type": "file",
+             "help": "Optional; you can add more files on the order's page later."},
         ],
         "work_guide_template": "Structure, sources and formatting the client asked for.",
     },
@@ -122,6 +125,10 @@ def load_demo(app: Flask) -> str:
         from seed.money import ensure_money_demo
 
         ensure_money_demo(users, customers)  # shares, templates, a deposit to pay, a due payout
+        db.session.commit()
+        from seed.writing_catalog import ensure_writing_catalog
+
+        ensure_writing_catalog(app, users, customers)  # ready-made works, reviews, a forum topic
         db.session.commit()
         return f"Demo data ready: {len(users)} logins, {len(services)} services, {created} new orders."
 
@@ -253,7 +260,7 @@ def _ensure_orders(services, customers, users) -> int:
 
 DEMO_WALKS = {
     # the triggers a demo order is walked through (as System), in order
-    "writing": ["route", "offer", "take", "pay_deposit"],
+    "writing": ["offer", "take", "confirm_feasible", "pay_deposit"],  # "route" happens by itself
     "repair_ticket": ["start_diagnosis", "start_repair", "finish_repair", "pay"],
     "store_order": ["start_validation", "approve", "auto_assign", "start_work", "return_to_desk", "deliver"],
     "web_project": ["open_bidding", "choose_bid", "accept_agreement", "accept_agreement", "pay_down_payment",

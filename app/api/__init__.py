@@ -7,6 +7,8 @@ from .orders import AttachmentApi, OrderApi, OrderEventApi
 from .rules import DecisionApi, RuleSetApi
 from .staff import DivisionApi, StaffProfileApi
 from .workflows import WorkflowApi
+from .ready_works import CATALOG_APIS
+from .reviews import REVIEW_APIS
 
 ALL_APIS = [
     CustomerApi,
@@ -21,6 +23,8 @@ ALL_APIS = [
     WorkflowApi,
     InboxApi,
     *MONEY_APIS,
+    *CATALOG_APIS,
+    *REVIEW_APIS,
 ]
 
 

@@ -19,7 +19,7 @@ from ..services.errors import ValidationFailed
 from .base import OrderflowModelApi, RowLevelModelApi
 
 PAYMENT_FIELDS = [
-    "id", "order.id", "order.number", "catalog_purchase_ref", "purpose", "method", "provider", "payment_type",
+    "id", "order.id", "order.number", "catalog_purchase.id", "catalog_purchase.reference", "purpose", "method", "provider", "payment_type",
     "amount", "currency", "status", "provider_reference", "pay_url", "instructions", "proof.id",
     "verified_by.username", "verified_at", "rejection_reason", "refund_of.id", "refund_reason", "decision",
     "flagged", "flag_reason", "created", "paid_at",
@@ -31,7 +31,7 @@ def _money_json(m: dict) -> dict:
 
 
 def payment_json(p: Payment) -> dict:
-    return {"id": p.id, "order_id": p.order_id, "purpose": p.purpose, "method": p.method,
+    return {"id": p.id, "order_id": p.order_id, "catalog_purchase_id": p.catalog_purchase_id, "purpose": p.purpose, "method": p.method,
             "payment_type": p.payment_type, "amount": str(p.amount), "currency": p.currency, "status": p.status,
             "pay_url": p.pay_url, "instructions": p.instructions, "provider_reference": p.provider_reference,
             "flagged": p.flagged, "flag_reason": p.flag_reason, "refund_of_id": p.refund_of_id,

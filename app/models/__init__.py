@@ -10,3 +10,7 @@ from .rules import AssignmentRecord, Decision, RuleSet, RuleSetVersion  # noqa: 
 from .ledger import LedgerEntry, Payout, WorkerShare  # noqa: F401
 from .notifications import Notification, NotificationTemplate  # noqa: F401
 from .payments import Payment, PaymentEvent, ServicePaymentMethod  # noqa: F401
+from .ready_works import CatalogPurchase, ReadyWork  # noqa: F401
+from .reviews import AuthorReview, CompanyReview  # noqa: F401
+from .forum import ForumPost, ForumTopic, OrderMessage  # noqa: F401
+from .repair import ImportBatch, LabourLine, Part, PartLine, PartSale, RepairTicket, StockMovement  # noqa: F401

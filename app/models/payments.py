@@ -27,8 +27,9 @@ class Payment(Model):
     id = Column(Integer, primary_key=True)
     order_id = Column(Integer, ForeignKey("order.id"), nullable=True, index=True)
     order = relationship("Order")
-    # A catalog purchase (the catalog feature comes later): a plain reference for now.
-    catalog_purchase_ref = Column(String(60), nullable=True)
+    # A payment belongs to an order or to a catalog purchase (a ready-made work).
+    catalog_purchase_id = Column(Integer, ForeignKey("catalog_purchase.id"), nullable=True, index=True)
+    catalog_purchase = relationship("CatalogPurchase", back_populates="payments")
     purpose = Column(String(30), nullable=False)
     method = Column(String(30))  # cash, transfer, sandbox, midtrans, xendit, yookassa
     provider = Column(String(30))

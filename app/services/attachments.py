@@ -50,6 +50,33 @@ def check_upload(filename: str, size: int, *, allowed: set[str], max_bytes: int)
         )
 
 
+def save_upload(stream, filename: str, *, folder: str, upload_folder: str, allowed: set[str],
+                max_bytes: int, field: str = "file") -> tuple[str, int]:
+    """Check and write an upload under ``folder`` with a generated name; returns (stored
+    path relative to the upload folder, size). Problems are reported on ``field``."""
+    data = stream.read(max_bytes + 1)
+    try:
+        check_upload(filename, len(data), allowed=allowed, max_bytes=max_bytes)
+    except ValidationFailed as exc:
+        if field == "file":
+            raise
+        raise ValidationFailed({field: exc.errors["file"]}) from None
+    stored = f"{folder}/{uuid.uuid4().hex}.{_extension(filename)}"
+    target = Path(upload_folder) / stored
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return stored, len(data)
+
+
+def stored_path(upload_folder: str, stored: str) -> Path:
+    """The absolute path of a stored file; refuses anything outside the upload folder."""
+    root = Path(upload_folder).resolve()
+    path = (root / stored).resolve()
+    if root not in path.parents:
+        raise FileNotFoundError(stored)
+    return path
+
+
 def store_attachment(
     session: Session,
     *,
@@ -66,19 +93,15 @@ def store_attachment(
 ) -> Attachment:
     if kind not in ATTACHMENT_KINDS:
         raise ValidationFailed({"kind": [_("must be one of: %(choices)s", choices=", ".join(ATTACHMENT_KINDS))]})
-    data = stream.read(max_bytes + 1)
-    check_upload(filename, len(data), allowed=allowed, max_bytes=max_bytes)
-    stored = f"{order.id}/{uuid.uuid4().hex}.{_extension(filename)}"
-    target = Path(upload_folder) / stored
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    stored, size = save_upload(stream, filename, folder=str(order.id), upload_folder=upload_folder,
+                               allowed=allowed, max_bytes=max_bytes)
     attachment = Attachment(
         order=order,
         kind=kind,
         file=stored,
         original_name=display_name(filename),
         content_type=(content_type or "application/octet-stream")[:120],
-        size=len(data),
+        size=size,
         uploaded_by_id=getattr(uploaded_by, "id", None),
         visible_to_customer=visible_to_customer,
     )
@@ -88,11 +111,7 @@ def store_attachment(
 
 
 def attachment_path(upload_folder: str, attachment: Attachment) -> Path:
-    root = Path(upload_folder).resolve()
-    path = (root / attachment.file).resolve()
-    if root not in path.parents:
-        raise FileNotFoundError(attachment.file)
-    return path
+    return stored_path(upload_folder, attachment.file)
 
 
 def upload_limits(config) -> dict:

@@ -112,7 +112,7 @@ def notify(session: Session, *, to: list, template: str, context: dict, order=No
     """Write the messages as outbox rows in the caller's transaction (nothing is sent here)."""
     rows: list[Notification] = []
     context = _with_order(session, dict(context or {}), order)
-    attachment_ids = [a if isinstance(a, int) else a.id for a in (attachments or [])]
+    attachment_ids = [_attachment_ref(a) for a in (attachments or [])]
     seen = set()
     for item in to or []:
         if item is None:
@@ -120,19 +120,22 @@ def notify(session: Session, *, to: list, template: str, context: dict, order=No
         user, email, language = _recipient(session, item)
         subject, body = render(session, template, language, context)
         for channel in channels:
-            if channel == "email" and not email:
+            sender = CHANNELS.get(channel)
+            if sender is None:
+                log.warning("notification channel %r is not registered; message %s not written", channel, template)
                 continue
-            if channel == "inapp" and user is None:
+            address = sender.address(item, user, email)
+            if not address:
                 continue
-            key = (channel, user.id if user is not None else email)
+            key = (channel, user.id if user is not None else address)
             if key in seen:
                 continue
             seen.add(key)
             row = Notification(user=user, email=email if channel == "email" else None, channel=channel,
                                template=template, language=language, subject=subject, body=body,
-                               order=order, attachments=attachment_ids if channel == "email" else [],
-                               status="pending" if channel == "email" else "sent",
-                               next_attempt_at=utcnow(), sent_at=None if channel == "email" else utcnow())
+                               order=order, attachments=attachment_ids if sender.attachments else [],
+                               status="pending" if sender.queued else "sent",
+                               next_attempt_at=utcnow(), sent_at=None if sender.queued else utcnow())
             session.add(row)
             rows.append(row)
     return rows
@@ -150,25 +153,51 @@ def _message(session: Session, row: Notification, config: Mapping[str, Any]) -> 
     budget = int(config.get("MAIL_MAX_ATTACHMENT_BYTES") or 10 * 1024 * 1024)
     skipped = []
     files = []
-    for attachment_id in row.attachments or []:
-        attachment = session.get(Attachment, attachment_id)
-        if attachment is None:
+    for ref in row.attachments or []:
+        found = _mail_file(session, ref)
+        if found is None:
             continue
-        path = Path(config.get("UPLOAD_FOLDER") or ".") / attachment.file
-        if attachment.size > budget or not path.exists():
-            skipped.append(attachment.original_name)
+        name, content_type, size, stored = found
+        path = Path(config.get("UPLOAD_FOLDER") or ".") / stored
+        if size > budget or not path.exists():
+            skipped.append(name)
             continue
-        budget -= attachment.size
-        files.append((attachment, path))
+        budget -= size
+        files.append((name, content_type, path))
     if skipped:
         body += "\n\n" + "Too large to attach (download them in Orderflow): " + ", ".join(skipped)
     msg.set_content(body)
-    for attachment, path in files:
-        ctype = attachment.content_type or mimetypes.guess_type(attachment.original_name)[0] or "application/octet-stream"
+    for name, content_type, path in files:
+        ctype = content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
         maintype, _, subtype = ctype.partition("/")
         msg.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype or "octet-stream",
-                           filename=attachment.original_name)
+                           filename=name)
     return msg
+
+
+def _attachment_ref(item):
+    """What an outbox row keeps of a file to send: an Attachment id, or a ready-made work's
+    file as ``{"ready_work": id}`` (catalog purchases)."""
+    if isinstance(item, (int, dict)):
+        return item
+    if type(item).__name__ == "ReadyWork":
+        return {"ready_work": item.id}
+    return item.id
+
+
+def _mail_file(session: Session, ref) -> tuple[str, str | None, int, str] | None:
+    """(file name, content type, size, stored path) of an outbox row's file reference."""
+    if isinstance(ref, dict) and ref.get("ready_work"):
+        from ..models import ReadyWork
+
+        work = session.get(ReadyWork, ref["ready_work"])
+        if work is None or not work.file:
+            return None
+        return work.file_name or "work", work.file_type, work.file_size or 0, work.file
+    attachment = session.get(Attachment, ref) if isinstance(ref, int) else None
+    if attachment is None:
+        return None
+    return attachment.original_name, attachment.content_type, attachment.size, attachment.file
 
 
 def _smtp_send(msg: EmailMessage, config: Mapping[str, Any]) -> None:
@@ -181,6 +210,59 @@ def _smtp_send(msg: EmailMessage, config: Mapping[str, Any]) -> None:
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
         smtp.send_message(msg)
+
+
+# -- channels ------------------------------------------------------------------------
+# Pluggable: a channel says where a recipient is reached and how a queued row is delivered.
+# E-mail (SMTP) and in-app ship here; an SMS or WhatsApp gateway registers its own Channel
+# (``register_channel``) and is then usable in notify(channels=...) and workflow notify effects.
+
+class ChannelError(Exception):
+    """A channel could not deliver now (the row is retried with backoff)."""
+
+
+class Channel:
+    name = ""
+    queued = True  # False: delivered when written (in-app messages are read in the app)
+    attachments = False
+
+    def address(self, item, user, email) -> str | None:
+        """Where ``item`` (a User, Customer or address text) is reached on this channel, or None."""
+        raise NotImplementedError
+
+    def deliver(self, session: Session, row: Notification, config: Mapping[str, Any]) -> None:
+        raise NotImplementedError
+
+
+class EmailChannel(Channel):
+    name = "email"
+    attachments = True
+
+    def address(self, item, user, email):
+        return email
+
+    def deliver(self, session, row, config):
+        _smtp_send(_message(session, row, config), config)
+
+
+class InAppChannel(Channel):
+    name = "inapp"
+    queued = False
+
+    def address(self, item, user, email):
+        return str(user.id) if user is not None else None
+
+
+CHANNELS: dict[str, Channel] = {}
+
+
+def register_channel(channel: Channel) -> Channel:
+    CHANNELS[channel.name] = channel
+    return channel
+
+
+register_channel(EmailChannel())
+register_channel(InAppChannel())
 
 
 def send_pending(now: datetime | None = None, *, session: Session | None = None,
@@ -196,7 +278,8 @@ def send_pending(now: datetime | None = None, *, session: Session | None = None,
     now = now or utcnow()
     max_attempts = int(config.get("NOTIFICATION_MAX_ATTEMPTS") or 6)
     backoff = int(config.get("NOTIFICATION_BACKOFF_SECONDS") or 60)
-    query = (select(Notification.id).where(Notification.channel == "email", Notification.status == "pending",
+    queued = [name for name, channel in CHANNELS.items() if channel.queued]
+    query = (select(Notification.id).where(Notification.channel.in_(queued), Notification.status == "pending",
                                            Notification.next_attempt_at <= now)
              .order_by(Notification.id).limit(limit))
     ids = list(session.execute(query).scalars())
@@ -216,8 +299,8 @@ def send_pending(now: datetime | None = None, *, session: Session | None = None,
             continue
         session.refresh(row)
         try:
-            _smtp_send(_message(session, row, config), config)
-        except (OSError, smtplib.SMTPException) as exc:
+            CHANNELS[row.channel].deliver(session, row, config)
+        except (OSError, smtplib.SMTPException, ChannelError) as exc:
             row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             if row.attempts >= max_attempts:
                 row.status = "failed"

@@ -120,9 +120,34 @@ def request_payment(session: Session, order: Order, *, purpose: str, percent: De
     return payment
 
 
+def request_catalog_payment(session: Session, purchase) -> Payment:
+    """The payment of a catalog purchase (a ready-made work): the open one when it exists,
+    else a new pending one of the purchase's price. No order is involved."""
+    if purchase.status != "pending":
+        raise ValidationFailed({"status": [_("this purchase is not waiting to be paid")]})
+    existing = session.execute(
+        select(Payment).where(Payment.catalog_purchase_id == purchase.id, Payment.purpose == "catalog",
+                              Payment.status.in_(OPEN_STATUSES)).order_by(Payment.id)
+    ).scalars().first()
+    if existing is not None:
+        return existing
+    if purchase.price is None or _q(purchase.price) <= 0:
+        raise ValidationFailed({"amount": [_("must be more than zero")]})
+    payment = Payment(catalog_purchase=purchase, purpose="catalog", amount=_q(purchase.price),
+                      currency=purchase.currency, status="pending", idempotency_key=_new_key(),
+                      created_by_id=purchase.user_id)
+    session.add(payment)
+    session.flush()
+    return payment
+
+
 def offered_methods(session: Session, payment: Payment, config: Mapping[str, Any]) -> list:
-    """Configured methods for the currency, narrowed by the service's setting and the request."""
+    """Configured methods for the currency, narrowed by the service's setting and the request.
+    A catalog purchase (no order) is paid online only: the file goes out when the gateway
+    confirms, with no counter or transfer proof to wait for."""
     methods = configured_methods(config, payment.currency)
+    if payment.order_id is None and payment.catalog_purchase_id is not None:
+        methods = [m for m in methods if m.online]
     service_id = payment.order.service_id if payment.order is not None else None
     if service_id is not None:
         rows = session.execute(
@@ -178,6 +203,11 @@ def _claim(session: Session, payment: Payment, *, from_statuses=OPEN_STATUSES, *
 
 
 def _after_paid(session: Session, payment: Payment) -> None:
+    if payment.order_id is None and payment.catalog_purchase_id is not None:
+        from .ready_works import purchase_paid
+
+        purchase_paid(session, payment)  # the file and its link go out by e-mail
+        return
     order = payment.order
     if order is None:
         return
@@ -331,7 +361,7 @@ def refund(session: Session, payment: Payment, *, amount: Decimal | None, reason
     if errors:
         raise ValidationFailed(errors)
     key = _new_key()
-    refund_row = Payment(order_id=payment.order_id, catalog_purchase_ref=payment.catalog_purchase_ref,
+    refund_row = Payment(order_id=payment.order_id, catalog_purchase_id=payment.catalog_purchase_id,
                          purpose="refund", amount=value, currency=payment.currency, refund_of_id=payment.id,
                          refund_reason=reason.strip(), decision=decision or {"by": getattr(actor, "id", None)},
                          idempotency_key=key, created_by_id=getattr(actor, "id", None), status="pending")
@@ -352,6 +382,10 @@ def refund(session: Session, payment: Payment, *, amount: Decimal | None, reason
     session.add(refund_row)
     payment.status = "refunded" if already + value >= _q(payment.amount) else "partly_refunded"
     session.flush()
+    if payment.catalog_purchase_id is not None and payment.status == "refunded":
+        from .ready_works import purchase_refunded
+
+        purchase_refunded(session, payment)  # the download link stops working
     return refund_row
 
 

@@ -131,6 +131,38 @@ MENUS["Manager"] += ["Decisions", "Offers by rating"]
 for _role in ("Lead", "Technician", "Author", "Programmer", "Accountant"):
     MENUS[_role] = MENUS[_role] + ["Decisions"]
 
+# Writing service: the ready-made works catalog (Owner and Manager keep it, the Accountant
+# sees the purchases), reviews (clients write, staff moderate), the forum (everyone reads
+# and writes; Owner and Manager moderate: "edit").
+CATALOG_GRANTS: dict[str, dict[str, tuple]] = {
+    "Owner": {"ReadyWork": ALL, "CatalogPurchase": ("read", "edit"), "AuthorReview": ("read", "delete"),
+              "CompanyReview": ("read", "edit", "delete"), "Forum": READ_ADD_EDIT},
+    "Manager": {"ReadyWork": ALL, "CatalogPurchase": ("read", "edit"), "AuthorReview": READ,
+                "CompanyReview": ("read", "edit"), "Forum": READ_ADD_EDIT},
+    "Accountant": {"CatalogPurchase": READ, "AuthorReview": READ, "Forum": READ_ADD},
+    "Lead": {"Forum": READ_ADD},
+    "Technician": {"Forum": READ_ADD},
+    "Author": {"AuthorReview": READ, "Forum": READ_ADD},
+    "Programmer": {"Forum": READ_ADD},
+    "Customer": {"AuthorReview": READ_ADD, "CompanyReview": READ_ADD, "Forum": READ_ADD},
+}
+for _role, _grants in CATALOG_GRANTS.items():
+    MATRIX[_role] = {**MATRIX.get(_role, {}), **_grants}
+_STAFF_CATALOG_MENUS = ["Catalog", "Ready-made works", "Catalog purchases", "Ready-made works shop", "Reviews",
+                        "Company reviews", "Author reviews", "Forum", "Reviews page"]
+CATALOG_MENUS = {
+    "Owner": _STAFF_CATALOG_MENUS,
+    "Manager": _STAFF_CATALOG_MENUS,
+    "Accountant": ["Catalog", "Catalog purchases", "Ready-made works shop", "Reviews", "Forum", "Reviews page"],
+    "Author": ["Reviews", "Author reviews", "Forum", "Reviews page"],
+    "Lead": ["Reviews", "Forum", "Reviews page"],
+    "Technician": ["Reviews", "Forum", "Reviews page"],
+    "Programmer": ["Reviews", "Forum", "Reviews page"],
+    "Customer": ["Catalog", "Ready-made works shop", "Reviews", "Forum", "Reviews page"],
+}
+for _role, _menus in CATALOG_MENUS.items():
+    MENUS[_role] = MENUS.get(_role, []) + [m for m in _menus if m not in MENUS.get(_role, [])]
+
 # Every logged-in person may see and edit their own profile and password.
 SELF_SERVICE = [
     ("can_userinfo", "UserDBModelView"),

@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 
 from ..models import Offer, Order, Service, StaffProfile, User
 from ..models.types import utcnow
-from .workflows import shipped_definitions
 
 NO_RECORDS_MESSAGE = _("No records of this context yet.")
 DEFAULT_ROLE_FOR_KIND = {"writing": "Author", "repair_ticket": "Technician",
@@ -22,10 +21,10 @@ DEFAULT_ROLE_FOR_KIND = {"writing": "Author", "repair_ticket": "Technician",
 
 
 def final_states() -> dict[str, set[str]]:
-    out = {}
-    for key, wf in shipped_definitions().items():
-        out[key] = {s["name"] for s in wf.get("states") or [] if isinstance(s, dict) and s.get("final")}
-    return out
+    """{workflow key: its final states} (from the definitions: finished orders hold no capacity)."""
+    from .workflows import shipped_files
+
+    return {key: set(definition.final_states) for key, (_text, definition) in shipped_files().items()}
 
 
 def _days_between(later, earlier) -> int | None:
@@ -82,12 +81,12 @@ def order_skill(order) -> str | None:
     return None
 
 
-def active_counts(session) -> dict[int, int]:
-    """Active (not final) orders per assignee."""
+def active_counts(session, field: str = "assignee") -> dict[int, int]:
+    """Active (not final) orders per assignee (or per manager: ``field="manager"``)."""
     finals = final_states()
     counts: dict[int, int] = {}
-    rows = session.execute(select(Order.assignee_id, Order.workflow_key, Order.state)
-                           .where(Order.assignee_id.is_not(None)))
+    column = getattr(Order, f"{field}_id")
+    rows = session.execute(select(column, Order.workflow_key, Order.state).where(column.is_not(None)))
     for uid, kind, state in rows:
         if state in finals.get(kind, set()):
             continue
@@ -126,10 +125,13 @@ def declined_user_ids(session, order) -> set[int]:
         Offer.order_id == order.id, Offer.status == "declined")).scalars())
 
 
+_ORDER_SKILL = object()
+
+
 def assignment_facts(profile: StaffProfile, order, *, active: dict, last: dict,
-                     declined: set, today: dt.date | None = None) -> dict:
+                     declined: set, today: dt.date | None = None, skill=_ORDER_SKILL) -> dict:
     today = today or utcnow().date()
-    skill = order_skill(order)
+    skill = order_skill(order) if skill is _ORDER_SKILL else skill
     last_at = last.get(profile.user_id)
     active_n = active.get(profile.user_id, 0)
     return {
@@ -154,39 +156,13 @@ def assignment_weight_outcome(decision) -> str:
 
 
 # ---------------------------------------------------------------------------
-# refund: repair orders (parts lines come from details until a parts model exists)
+# refund: repair orders, from their real part and labour lines (services.repair.refunds)
 
 
 def refund_facts(session, order) -> dict:
-    details = order.details or {}
-    parts = details.get("parts") or []
-    parts_total = sum(Decimal(str(p.get("price", 0))) * int(p.get("quantity", 1) or 1)
-                      for p in parts if isinstance(p, dict))
-    used = [p for p in parts if isinstance(p, dict) and p.get("condition") == "used"]
-    billed_new = [p for p in used if p.get("billed_as") == "new"]
-    completed = order.updated if order.state in final_states().get(order.workflow_key, set()) else None
-    days = _days_between(utcnow(), completed)
-    warranty_days = int(details.get("warranty_days") or 90)
-    paid = Decimal(0)
-    try:
-        from ..models import Payment
-        from ..models.payments import RECEIVED_STATUSES
-        paid = session.execute(select(func.coalesce(func.sum(Payment.amount), 0)).where(
-            Payment.order_id == order.id, Payment.status.in_(RECEIVED_STATUSES),
-            Payment.purpose != "refund")).scalar() or Decimal(0)
-    except ImportError:  # payments not built yet
-        pass
-    return {
-        "days_since_completion": days,
-        "under_warranty": days is not None and days <= warranty_days,
-        "repeat_failure_reported": bool(details.get("warranty_of") or details.get("repeat_failure")),
-        "any_part_installed_used": bool(used),
-        "used_part_billed_as_new": bool(billed_new),
-        "parts_total": parts_total,
-        "labour_total": Decimal(str(details.get("labour_total") or 0)),
-        "used_part_price_difference": sum(Decimal(str(p.get("price_difference", 0))) for p in billed_new),
-        "amount_paid": Decimal(str(paid)),
-    }
+    from .repair.refunds import refund_facts as repair_refund_facts
+
+    return repair_refund_facts(session, order)
 
 
 # ---------------------------------------------------------------------------
@@ -262,7 +238,28 @@ def records(session, context: str, limit: int, *, kind: str | None = None) -> li
             out.append({"label": f"{user.username if user else worker_id} ({currency})", "id": worker_id,
                         "facts": payout_facts_for(session, worker_id, currency)})
         return out
+    if context == "rating":
+        return rating_records(session, limit)
     return []
+
+
+def rating_records(session, limit: int) -> list[dict]:
+    """The last author reviews, replayed as they were: the rating before the review and the
+    reviews written before it."""
+    from ..models import AuthorReview
+    from .reviews import rating_facts
+
+    out = []
+    for review in session.execute(select(AuthorReview).order_by(AuthorReview.id.desc()).limit(limit)).scalars():
+        profile = session.execute(select(StaffProfile).where(StaffProfile.user_id == review.author_id)).scalars().first()
+        if profile is None or review.order is None:
+            continue
+        facts = rating_facts(session, review.order, profile, stars=review.stars, before_id=review.id)
+        if review.rating_before is not None:
+            facts["current_rating"] = Decimal(review.rating_before)
+        out.append({"label": f"{review.order.number} × {profile.full_name} ({review.stars}★)", "id": review.id,
+                    "order_id": review.order_id, "facts": facts})
+    return out
 
 
 def outcome(context: str, decision) -> str:

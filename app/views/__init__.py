@@ -45,3 +45,9 @@ def register_views(appbuilder) -> None:
     from .workflows import register_workflow_views
 
     register_workflow_views(appbuilder)
+    from .ready_works import register_catalog_views
+
+    register_catalog_views(appbuilder)
+    from .reviews import register_review_views
+
+    register_review_views(appbuilder)

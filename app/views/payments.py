@@ -48,6 +48,8 @@ def money_context(order) -> dict:
 def _return_to(payment) -> str:
     if payment.order_id:
         return url_for("OrderView.show", pk=payment.order_id)
+    if payment.catalog_purchase is not None:  # the buyer's own purchase page (thank-you)
+        return url_for("CatalogShopView.purchase", reference=payment.catalog_purchase.reference)
     return url_for("PaymentView.list")
 
 
@@ -109,7 +111,7 @@ class PaymentView(RowLevelModelView):
         try:
             payment_service.start_charge(db.session, payment, request.form.get("method", ""), current_app.config,
                                          return_url=url_for("OrderView.show", pk=payment.order_id, _external=True)
-                                         if payment.order_id else url_for("PaymentView.list", _external=True),
+                                         if payment.order_id else request.host_url.rstrip("/") + _return_to(payment),
                                          payment_type=request.form.get("payment_type") or None)
             db.session.commit()
         except ValidationFailed as exc:

@@ -21,6 +21,11 @@ FACTS = {
                "amount_paid": Decimal("1000")},
     "payout": {"unpaid_balance": Decimal("1250.50"), "currency": "RUB",
                "days_since_last_payout": 14, "completed_orders_since_last_payout": 4},
+    "withdrawal": {"from_state": "started", "trigger": "withdraw", "amount_paid": Decimal("1500"),
+                   "hours_since_first_payment": 30, "preview_uploaded": False, "preview_released": False},
+    "rating": {"current_rating": Decimal("4"), "review_stars": 5, "reviews_count": 3,
+               "average_stars": Decimal("4.33"), "average_last_5": Decimal("4.33"),
+               "average_last_10": Decimal("4.33"), "days_late": 0, "reworks": 1, "completed_orders": 3},
 }
 EXPECTED_VARIABLES = {
     "intake": {"service_code", "quantity", "price", "days_to_deadline", "customer_past_orders"},
@@ -31,6 +36,10 @@ EXPECTED_VARIABLES = {
                "labour_total", "used_part_price_difference", "amount_paid"},
     "payout": {"unpaid_balance", "currency", "days_since_last_payout",
                "completed_orders_since_last_payout"},
+    "withdrawal": {"from_state", "trigger", "amount_paid", "hours_since_first_payment", "preview_uploaded",
+                   "preview_released"},
+    "rating": {"current_rating", "review_stars", "reviews_count", "average_stars", "average_last_5",
+               "average_last_10", "days_late", "reworks", "completed_orders"},
 }
 ACTION_CALLS = {
     "intake": [("reject", {"message": "no"}), ("require_field", {"field": "x", "message": "m"}),
@@ -41,13 +50,16 @@ ACTION_CALLS = {
     "refund": [("refund_parts", {}), ("refund_labour", {}), ("refund_full", {}),
                ("refund_amount", {"amount": 10, "reason": "r"}), ("deny", {"reason": "r"})],
     "payout": [("create_payout", {}), ("hold", {"reason": "r"})],
+    "withdrawal": [("refund_full", {"reason": "r"}), ("refund_percent", {"percent": 50, "reason": "r"}),
+                   ("deny", {"reason": "r"})],
+    "rating": [("set_rating", {"rating": 4}), ("adjust_rating", {"amount": -0.25}), ("hold", {"reason": "r"})],
 }
 TYPE_OPERATOR = {"numeric": ("greater_than_or_equal_to", -10**9), "string": ("non_empty", None),
                  "boolean": ("is_true", None), "select": ("does_not_contain", "RUBX")}
 
 
 def test_registry_has_the_four_contexts():
-    assert set(CONTEXTS) == {"intake", "assignment", "refund", "payout"}
+    assert {"intake", "assignment", "refund", "payout", "withdrawal", "rating"} <= set(CONTEXTS)
     for name, ctx in CONTEXTS.items():
         assert ctx.name == name
         assert get_context(name) is ctx or name == "intake"

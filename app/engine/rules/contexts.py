@@ -371,6 +371,64 @@ class PayoutActions(RecordingActions):
 
 
 # ---------------------------------------------------------------------------
+# rating: an author's rating after a client's review
+
+
+class RatingVariables(FactsVariables):
+    current_rating = fact_variable(NumericType, "current_rating", "Current rating")
+    review_stars = fact_variable(NumericType, "review_stars", "Stars of this review")
+    reviews_count = fact_variable(NumericType, "reviews_count", "Reviews so far (with this one)")
+    average_stars = fact_variable(NumericType, "average_stars", "Average stars of all reviews")
+    average_last_5 = fact_variable(NumericType, "average_last_5", "Average stars of the last 5 reviews")
+    average_last_10 = fact_variable(NumericType, "average_last_10", "Average stars of the last 10 reviews")
+    days_late = fact_variable(NumericType, "days_late", "Days the order was delivered late")
+    reworks = fact_variable(NumericType, "reworks", "Times the order was sent back for rework")
+    completed_orders = fact_variable(NumericType, "completed_orders", "Orders the author completed")
+
+
+class RatingActions(RecordingActions):
+    @rule_action(params={"rating": FIELD_NUMERIC})
+    def set_rating(self, rating):
+        self._record("set_rating", rating=rating)
+
+    @rule_action(params={"amount": FIELD_NUMERIC})
+    def adjust_rating(self, amount):
+        self._record("adjust_rating", amount=amount)
+
+    @rule_action(params={"reason": FIELD_TEXT})
+    def hold(self, reason):
+        self._record("hold", reason=reason)
+
+
+# ---------------------------------------------------------------------------
+# withdrawal: an order ended early (the client withdrew, or did not pay in time)
+
+
+class WithdrawalVariables(FactsVariables):
+    from_state = fact_variable(StringType, "from_state", "State the order was in")
+    trigger = fact_variable(StringType, "trigger", "What ended it (withdraw, payment_timeout)")
+    amount_paid = fact_variable(NumericType, "amount_paid", "Amount paid (net of refunds)")
+    hours_since_first_payment = fact_variable(NumericType, "hours_since_first_payment",
+                                              "Hours since the first payment")
+    preview_uploaded = fact_variable(BooleanType, "preview_uploaded", "A 50% preview was uploaded")
+    preview_released = fact_variable(BooleanType, "preview_released", "The client received the preview")
+
+
+class WithdrawalActions(RecordingActions):
+    @rule_action(params={"reason": FIELD_TEXT})
+    def refund_full(self, reason):
+        self._record("refund_full", reason=reason)
+
+    @rule_action(params={"percent": FIELD_NUMERIC, "reason": FIELD_TEXT})
+    def refund_percent(self, percent, reason):
+        self._record("refund_percent", percent=percent, reason=reason)
+
+    @rule_action(params={"reason": FIELD_TEXT})
+    def deny(self, reason):
+        self._record("deny", reason=reason)
+
+
+# ---------------------------------------------------------------------------
 
 CONTEXTS: dict[str, Context] = {
     "intake": intake_context(None),
@@ -378,6 +436,10 @@ CONTEXTS: dict[str, Context] = {
                           "One candidate worker for an order."),
     "refund": Context("refund", RefundVariables, RefundActions, "A repair order's refund claim."),
     "payout": Context("payout", PayoutVariables, PayoutActions, "A worker's unpaid earnings."),
+    "rating": Context("rating", RatingVariables, RatingActions,
+                      "An author's rating after a client rated a completed order."),
+    "withdrawal": Context("withdrawal", WithdrawalVariables, WithdrawalActions,
+                          "An order ended early with money paid: how much goes back."),
 }
 
 
