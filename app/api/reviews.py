@@ -146,6 +146,7 @@ class ForumApi(BaseApi):
 
     resource_name = "forum"
     class_permission_name = "Forum"
+    allow_browser_login = True
     method_permission_name = {"start_topic": "add", "reply": "add", "hide": "edit", "topic_flags": "edit",
                               "order_messages": "read", "post_order_message": "add"}
     openapi_spec_tag = "Forum"

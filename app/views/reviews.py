@@ -2,7 +2,7 @@
 order (rate the author, review the company), and the staff's moderation pages."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, action, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _
@@ -149,3 +149,5 @@ def register_review_views(appbuilder) -> None:
     appbuilder.add_link("Forum", label=_("Forum"), href="/forum/", icon="fa-comments-o", category="Reviews")
     appbuilder.add_link("Reviews page", label=_("Reviews page"), href="/reviews/", icon="fa-quote-left",
                         category="Reviews")
+    # My orders offers "Review" on orders that ended well
+    current_app.jinja_env.globals["can_review_order"] = review_service.is_completed
