@@ -130,6 +130,10 @@ def load_demo(app: Flask) -> str:
 
         ensure_writing_catalog(app, users, customers)  # ready-made works, reviews, a forum topic
         db.session.commit()
+        from seed.writing import ensure_writing_demo
+
+        ensure_writing_demo(users, customers)  # a writing order in every status, walked through the workflow
+        db.session.commit()
         return f"Demo data ready: {len(users)} logins, {len(services)} services, {created} new orders."
 
 

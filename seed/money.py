@@ -51,13 +51,14 @@ def _ensure_deposit_order(users, customers) -> None:
                          title=DEPOSIT_ORDER_TITLE,
                          details={"subject": "history", "work_type": "essay", "topic": "Java trade in the 17th century",
                                   "pages": 10})
-    # Walked like a person would: the manager routes and offers it, the chosen author takes
-    # it, and the workflow's own effect requests the 50% deposit.
+    # Walked like a person would: it went to the on-duty manager by itself, the manager offers
+    # it, the chosen author takes it, the manager confirms it can be done and the workflow's
+    # own effect requests the 50% deposit.
     from app.services import transitions
 
     manager = users.get("manager")
-    transitions.fire(db.session, order.id, "route", actor=manager, comment="Demo")
     transitions.fire(db.session, order.id, "offer", actor=manager, comment="Demo")
     offer = db.session.execute(select(Offer).where(Offer.order_id == order.id, Offer.status == "offered")).scalar()
     author = db.session.get(User, offer.user_id)
     transitions.fire(db.session, order.id, "take", actor=author, comment="Demo")
+    transitions.fire(db.session, order.id, "confirm_feasible", actor=manager, comment="Demo")

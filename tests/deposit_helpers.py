@@ -1,5 +1,6 @@
-"""A writing order walked by the workflow to ``awaiting_deposit`` (its ``take`` effect requests
-the 50% deposit), for the done-when tests in the browser and through the API."""
+"""A writing order walked by the workflow to ``awaiting_deposit`` (routed by itself on creation,
+offered, taken; the manager's ``confirm_feasible`` requests the 50% deposit), for the done-when
+tests in the browser and through the API."""
 from __future__ import annotations
 
 import uuid
@@ -22,7 +23,7 @@ def writing_order_awaiting_deposit(app) -> int:
                              details={"subject": "history", "work_type": "essay", "topic": "Trade routes of Java",
                                       "pages": 5})
         db.session.commit()
-        for trigger in ("route", "offer", "take"):
+        for trigger in ("offer", "take", "confirm_feasible"):
             transitions.fire(db.session, order.id, trigger, actor=None, system=True, comment="test walk")
             db.session.commit()
         order = db.session.get(Order, order.id)

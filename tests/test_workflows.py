@@ -209,7 +209,8 @@ def test_writing_offer_decline_expire_take_and_withdraw(app, c):
     from app.services.timers import run_due_timers
 
     oid = _new_order(app, "PAPER", PAPER)
-    assert fire(c["manager"], oid, "route").get_json()["state"] == "routed"
+    assert state_of(c["manager"], oid) == "routed"  # went to the on-duty manager by itself
+    assert fire(c["manager"], oid, "route").status_code == 409
     offered = fire(c["manager"], oid, "offer")
     assert offered.status_code == 200 and offered.get_json()["state"] == "offered"
     with app.app_context():
@@ -242,7 +243,8 @@ def test_writing_offer_decline_expire_take_and_withdraw(app, c):
     if taker is None:
         pytest.skip("no third author candidate in the demo data")
     took = fire(login(app.test_client(), taker), oid, "take")
-    assert took.status_code == 200 and took.get_json()["state"] == "awaiting_deposit"
+    assert took.status_code == 200 and took.get_json()["state"] == "taken"
+    assert fire(c["manager"], oid, "confirm_feasible").get_json()["state"] == "awaiting_deposit"
     with app.app_context():
         assert db.session.get(Order, oid).assignee_id == third[0].user_id
     # rejected path: unpaid deposit cannot start; the client withdraws -> failed
@@ -440,13 +442,13 @@ def test_writing_happy_path_with_rework_to_ready(app, c):
     from app.models import Offer
 
     oid = _new_order(app, "PAPER", PAPER)
-    fire(c["manager"], oid, "route")
     fire(c["manager"], oid, "offer")
     with app.app_context():
         offer = db.session.execute(select(Offer).where(Offer.order_id == oid, Offer.status == "offered")).scalar_one()
         username = db.session.get(type(_user(db.session, "author")), offer.user_id).username
     author = login(app.test_client(), username)
-    assert fire(c["author"] if username == "author" else author, oid, "take").get_json()["state"] == "awaiting_deposit"
+    assert fire(c["author"] if username == "author" else author, oid, "take").get_json()["state"] == "taken"
+    assert fire(c["manager"], oid, "confirm_feasible").get_json()["state"] == "awaiting_deposit"
     assert pay(app, oid, "deposit") == "started"
     assert fire(author, oid, "upload_half").status_code == 422  # the preview is missing
     upload(author, oid, "partial_preview")

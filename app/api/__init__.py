@@ -7,6 +7,7 @@ from .orders import AttachmentApi, OrderApi, OrderEventApi
 from .rules import DecisionApi, RuleSetApi
 from .staff import DivisionApi, StaffProfileApi
 from .workflows import WorkflowApi
+from .writing import MyOffersApi, WritingDeskApi
 from .ready_works import CATALOG_APIS
 from .reviews import REVIEW_APIS
 
@@ -22,6 +23,8 @@ ALL_APIS = [
     DecisionApi,
     WorkflowApi,
     InboxApi,
+    WritingDeskApi,
+    MyOffersApi,
     *MONEY_APIS,
     *CATALOG_APIS,
     *REVIEW_APIS,

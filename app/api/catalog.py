@@ -10,10 +10,12 @@ class ServiceApi(OrderflowModelApi):
     class_permission_name = "Service"
     datamodel = SQLAInterface(Service)
     list_columns = ["id", "code", "name", "kind", "base_price", "currency", "default_deadline_days", "division.id", "division.name", "active"]
-    show_columns = list_columns + ["description", "form_schema", "work_guide_template"]
+    show_columns = list_columns + ["description", "form_schema", "work_guide_template", "auto_offer", "offer_hours",
+                                   "routing_strategy"]
     add_columns = [
         "code", "name", "description", "kind", "base_price", "currency",
         "default_deadline_days", "division", "form_schema", "work_guide_template", "active",
+        "auto_offer", "offer_hours", "routing_strategy",
     ]
     edit_columns = add_columns
     search_columns = ["code", "name", "kind", "active"]

@@ -40,8 +40,10 @@ def payment_json(p: Payment) -> dict:
 
 def order_money_response(api, order_id: int):
     """Shared by OrderApi.money: due / paid / balance and the order's payments."""
-    if not access.can_see_order(db.session, g.user, order_id):
-        return api.response_404()
+    from ..services.order_privacy import is_author_only
+
+    if not access.can_see_order(db.session, g.user, order_id) or is_author_only(g.user):
+        return api.response_404()  # authors never see what the client pays
     order = db.session.get(Order, order_id)
     payments = db.session.execute(select(Payment).where(Payment.order_id == order.id).order_by(Payment.id)).scalars()
     return api.response(200, id=order.id, number=order.number, state=order.state,

@@ -9,6 +9,7 @@ from ..models import Attachment, Order, OrderEvent
 from ..permissions import API_METHOD_PERMISSIONS
 from ..services import access
 from ..services import attachments as attachment_service
+from ..services.order_privacy import is_author_only
 from ..services.errors import ValidationFailed
 from ..services.orders import prepare_order, revalidate_order
 from .base import OrderflowModelApi, RowLevelModelApi
@@ -47,8 +48,30 @@ class OrderApi(RowLevelModelApi):
     def pre_add(self, item):
         prepare_order(db.session, item, actor=g.user)
 
+    def post_add(self, item):
+        from ..services.orders import after_created
+
+        after_created(db.session, item)  # e.g. a writing order goes to the on-duty manager
+        db.session.commit()
+
     def pre_update(self, item):
         revalidate_order(db.session, item)
+
+    # Authors never see the client or the price; clients never see the author (order_privacy).
+    def pre_get(self, data):
+        from ..services.order_privacy import hidden_fields, redact
+
+        hidden = hidden_fields(g.user)
+        if hidden and isinstance(data.get("result"), dict):
+            redact(data["result"], hidden)
+
+    def pre_get_list(self, data):
+        from ..services.order_privacy import hidden_fields, redact
+
+        hidden = hidden_fields(g.user)
+        if hidden:
+            for record in data.get("result") or []:
+                redact(record, hidden)
 
     @expose("/<int:pk>/triggers", methods=["GET"])
     @protect()
@@ -251,8 +274,8 @@ class AttachmentApi(RowLevelModelApi):
                 content_type=upload.mimetype,
                 kind=request.form.get("kind", "other"),
                 uploaded_by=g.user,
-                visible_to_customer=visible_raw in {"1", "true", "yes", "on"}
-                or access.is_customer_only(g.user),
+                visible_to_customer=(visible_raw in {"1", "true", "yes", "on"}
+                                     or access.is_customer_only(g.user)) and not is_author_only(g.user),
                 **attachment_service.upload_limits(current_app.config),
             )
         except ValidationFailed as exc:

@@ -21,6 +21,14 @@ class StaffProfileApi(OrderflowModelApi):
     search_columns = ["first_name", "last_name", "rating", "skills", "on_duty", "division"]
     order_columns = ["id", "last_name", "rating", "capacity"]
 
+    # Someone on duty now: orders that waited for a manager are routed at once.
+    def post_add(self, item):
+        from ..views.staff import _route_waiting_if_on_duty
+
+        _route_waiting_if_on_duty(item)
+
+    post_update = post_add
+
 
 class DivisionApi(OrderflowModelApi):
     resource_name = "division"

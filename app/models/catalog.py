@@ -1,5 +1,6 @@
 from flask_appbuilder import Model
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import relationship
 
 from .types import Json, Money
@@ -23,6 +24,12 @@ class Service(Model):
     form_schema = Column(Json, nullable=False, default=list)
     work_guide_template = Column(Text)
     active = Column(Boolean, nullable=False, default=True)
+    # Settings the service's workflow reads as ``service.<name>`` (engine.workflow.kinds.SERVICE_SETTINGS).
+    auto_offer = Column(Boolean, nullable=False, default=False, server_default=sa_false())
+    offer_hours = Column(Integer)  # empty: the workflow's own default
+    routing_strategy = Column(String(20))  # empty: the workflow's own strategy
+    # Repair services: days of warranty from pick-up (the last covered day is pick-up + N).
+    warranty_days = Column(Integer, nullable=False, default=30, server_default="30")
 
     def __repr__(self) -> str:
         return f"{self.code} {self.name}"

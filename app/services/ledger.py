@@ -131,11 +131,9 @@ def _evaluate(session: Session, facts: dict, worker_id: int):
 def sweep_earnings(session: Session, limit: int = 500) -> int:
     """Record earnings of completed, fully paid orders that have none yet (an order may be
     paid first and completed later: the payout job catches it up)."""
-    from .workflows import shipped_definitions
+    from .rule_facts import final_states as finals_by_kind
 
-    finals = {(key, s["name"]) for key, data in shipped_definitions().items()
-              for s in data.get("states") or [] if isinstance(s, dict) and s.get("final")}
-    final_states = {state for _, state in finals} - NOT_COMPLETED
+    final_states = set().union(*finals_by_kind().values()) - NOT_COMPLETED
     if not final_states:
         return 0
     has_earning = select(LedgerEntry.id).where(LedgerEntry.order_id == Order.id, LedgerEntry.kind == "earning").exists()

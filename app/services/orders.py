@@ -89,6 +89,7 @@ def _prepare_order(session: Session, order: Order, *, actor, details_data) -> Or
         # A service that asks for a quantity in its form (GMAIL-ACC) sets the order's.
         order.quantity = order.details["quantity"]
     order.quantity = _parse_quantity(order.quantity, errors)
+    _deadline_from_form(order, errors)
     if not (order.title or "").strip():
         order.title = service.name
     if order.price in (None, "") or order.price == 0:
@@ -117,6 +118,30 @@ def _prepare_order(session: Session, order: Order, *, actor, details_data) -> Or
         )
     )
     return order
+
+
+def _deadline_from_form(order: Order, errors: dict) -> None:
+    """A service whose form asks for a ``deadline`` date (PAPER) sets the order's: the end of
+    that day, which must not have passed."""
+    raw = (order.details or {}).get("deadline")
+    if not raw:
+        return
+    try:
+        day = dt.date.fromisoformat(str(raw)[:10])
+    except ValueError:
+        return  # the form schema has already named the format
+    if day < utcnow().date():
+        errors["details.deadline"] = [_("must be today or later")]
+        return
+    order.deadline = dt.datetime.combine(day, dt.time(23, 59))
+
+
+def after_created(session: Session, order: Order) -> Optional[str]:
+    """What happens by itself once an order exists: its workflow's automatic transitions
+    (a writing order goes to the on-duty manager). Returns the trigger fired, or None."""
+    from .transitions import run_automatic
+
+    return run_automatic(session, order)
 
 
 INTAKE_RULE_SET = "intake.validation"
@@ -191,6 +216,7 @@ def create_order(
         session.expunge(order)
         raise
     session.flush()
+    after_created(session, order)
     return order
 
 

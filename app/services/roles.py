@@ -163,6 +163,15 @@ CATALOG_MENUS = {
 for _role, _menus in CATALOG_MENUS.items():
     MENUS[_role] = MENUS.get(_role, []) + [m for m in _menus if m not in MENUS.get(_role, [])]
 
+# The academic-writing desk: managers (and the owner) read and reassign on the Writing desk;
+# workers answer their offers on My offers.
+for _role in ("Owner", "Manager"):
+    MATRIX[_role]["WritingDesk"] = ("read", "edit")
+    MENUS[_role] = MENUS[_role] + ["Writing desk"]
+for _role in ("Author", "Technician", "Programmer"):
+    MATRIX[_role] = {**MATRIX[_role], "MyOffers": READ}
+    MENUS[_role] = MENUS[_role] + ["My offers"]
+
 # Every logged-in person may see and edit their own profile and password.
 SELF_SERVICE = [
     ("can_userinfo", "UserDBModelView"),

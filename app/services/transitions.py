@@ -28,7 +28,7 @@ from ..models.types import utcnow
 from . import access, workflows
 from .errors import ValidationFailed
 
-__all__ = ["fire", "available_triggers", "advance_after_payment", "TriggerNotAllowed", "InvalidTransition",
+__all__ = ["fire", "run_automatic", "available_triggers", "advance_after_payment", "TriggerNotAllowed", "InvalidTransition",
            "ConcurrentChange", "GuardFailed", "OrderNotFound", "TransitionError"]
 
 
@@ -50,6 +50,24 @@ class GuardFailed(TransitionError):
 
 class OrderNotFound(TransitionError):
     http_status = 404
+
+
+#: Callables ``listener(session, order, plan, source_state, actor)`` that fire() runs in the
+#: same transaction once the order is in its new state: domain code that must react to a state
+#: being entered registers here (the repair shop starts a ticket's warranty at pick-up).
+#: "before" listeners run before the effects (so a notify effect sees what they set), "after"
+#: listeners after them (so they see what a set_field effect changed).
+LISTENERS: dict[str, list] = {"before": [], "after": []}
+
+
+def on_transition(listener=None, *, phase: str = "before"):
+    """Register a listener (also as ``@on_transition`` or ``@on_transition(phase="after")``);
+    registering twice is a no-op."""
+    def register(fn):
+        if fn not in LISTENERS[phase]:
+            LISTENERS[phase].append(fn)
+        return fn
+    return register(listener) if listener is not None else register
 
 
 #: Order fields a caller may set along with a transition (``fields`` of fire).
@@ -100,7 +118,7 @@ def _load(session, order_id: int) -> Order:
 
 
 def fire(session, order_id: int, trigger: str, *, actor, comment: str | None = None, fields: dict | None = None,
-         expected_version: int | None = None, system: bool = False) -> Order:
+         expected_version: int | None = None, system: bool = False, _depth: int = 0) -> Order:
     """Fire ``trigger`` on order ``order_id`` as ``actor`` (a User; ``system=True`` for timers/jobs).
 
     Raises OrderNotFound (404; also for an order the actor may not see), TriggerNotAllowed (403),
@@ -134,7 +152,11 @@ def fire(session, order_id: int, trigger: str, *, actor, comment: str | None = N
     source = order.state
     order.state = plan.dest
     try:
+        for listener in LISTENERS["before"]:
+            listener(session, order, plan, source, runner.actor)
         results = run_effects(plan, runner)
+        for listener in LISTENERS["after"]:
+            listener(session, order, plan, source, runner.actor)
         data: dict[str, Any] = {"workflow": plan.workflow_key, "workflow_version": plan.workflow_version}
         if runner.decisions:
             data["decisions"] = runner.decisions
@@ -151,7 +173,41 @@ def fire(session, order_id: int, trigger: str, *, actor, comment: str | None = N
     except StaleDataError:
         raise ConcurrentChange(str(_("The order changed meanwhile; reload and try again.")),
                                state=source, trigger=trigger) from None
+    if plan.dest != source:
+        run_automatic(session, order, _depth=_depth)
     return order
+
+
+#: How many automatic transitions may follow one another (a misconfigured cycle stops here).
+MAX_AUTOMATIC_CHAIN = 10
+
+
+def run_automatic(session, order: Order, *, _depth: int = 0) -> Optional[str]:
+    """Fire, as System, the first ``auto: true`` transition out of the order's state whose
+    guards pass (after an order is created and after every move; each one may lead to the
+    next). Each attempt runs in a savepoint: a refused one leaves nothing behind. An assign
+    effect that finds nobody (``required``) leaves the order waiting, flagged, with the
+    ``escalate_to`` people told. Returns the trigger fired, or None."""
+    if _depth >= MAX_AUTOMATIC_CHAIN:
+        return None
+    try:
+        names = workflows.for_order(session, order).automatic_triggers(order.state)
+    except (TransitionError, LookupError):
+        return None
+    from . import assignment
+
+    for name in names:
+        try:
+            with session.begin_nested():
+                fire(session, order.id, name, actor=None, system=True,
+                     comment=str(_("Done automatically")), _depth=_depth + 1)
+            return name
+        except assignment.NoCandidate as exc:
+            assignment.flag_waiting(session, order, exc)
+            return None
+        except (GuardFailed, InvalidTransition, TriggerNotAllowed):
+            continue
+    return None
 
 
 def _apply_fields(session, order: Order, fields: dict) -> None:
@@ -281,6 +337,8 @@ class _Runner(KindDispatcher):
                          purpose=purpose))
         if payments.is_paid(self.session, self.order, purpose):
             return None
+        if purpose in ("full", "balance") and payments.order_money(self.session, self.order)["due"] <= 0:
+            return None  # nothing to pay at all (a warranty check that found nothing to replace)
         return message or str(_("the %(purpose)s payment is not paid", purpose=purpose))
 
     def guard_field_set(self, plan, field, message=None):
@@ -290,6 +348,16 @@ class _Runner(KindDispatcher):
         if field == "price" and Decimal(value) == 0:
             return message or str(_("field %(field)s must be set", field=field))
         return None
+
+    def _service_setting(self, reference):
+        """The value of ``service.<setting>`` on the order's service (None when unset)."""
+        service = self.order.service
+        return getattr(service, reference.split(".", 1)[1], None) if service is not None else None
+
+    def guard_service_setting(self, plan, setting, message=None):
+        if self._service_setting(setting):
+            return None
+        return message or str(_("the service does not have %(setting)s switched on", setting=setting))
 
     def guard_actor_is_assignee(self, plan, message=None):
         if self.roles & {ADMIN_ROLE, SYSTEM_ROLE}:
@@ -356,14 +424,19 @@ class _Runner(KindDispatcher):
         return {"effect": "run_rules", "key": key, "actions": [n for n, _p in decision.calls]}
 
     def effect_assign(self, plan, strategy, role, rule_set=None, field="assignee", exclude_declined=True,
-                      notify_template=None, offer=False):
+                      notify_template=None, offer=False, strategy_from=None, match_skill=True, required=False,
+                      escalate_to=None):
+        if strategy_from:
+            strategy = self._service_setting(strategy_from) or strategy
         if strategy in ("on_duty", "manual"):
             return self._assign_locally(strategy, role, field)
         from . import assignment  # the rules engineer's module (issue 3)
 
+        escalate = self._recipients(escalate_to) if escalate_to else None
         result = assignment.assign(self.session, self.order, strategy=strategy, role=role, rule_set=rule_set,
                                    exclude_declined=exclude_declined, field=field, offer=bool(offer),
-                                   actor=self.actor)
+                                   actor=self.actor, match_skill=bool(match_skill), required=bool(required),
+                                   escalate_to=escalate)
         return {"effect": "assign", "strategy": strategy, "field": field, "user_id": result.user_id,
                 "offer": bool(offer)}
 
@@ -386,7 +459,14 @@ class _Runner(KindDispatcher):
         setattr(self.order, f"{field}_id", user_id)
         return {"effect": "assign", "strategy": strategy, "field": field, "user_id": user_id}
 
-    def effect_answer_offer(self, plan, accept, expired=False):
+    def effect_answer_offer(self, plan, accept, expired=False, withdrawn=False):
+        if withdrawn:
+            offer = self._open_offer()
+            if offer is None:
+                return None
+            offer.status, offer.answered = "withdrawn", utcnow()
+            offer.reason = self.comment or str(_("withdrawn by the manager"))
+            return {"effect": "answer_offer", "withdrawn": offer.user_id}
         if expired:
             offer = self._open_offer()
             if offer is not None:
@@ -412,6 +492,8 @@ class _Runner(KindDispatcher):
     def effect_request_payment(self, plan, purpose, percent=None, remaining=False, methods=None, due_hours=None):
         from . import payments
 
+        if remaining and payments.order_money(self.session, self.order)["balance"] <= 0:
+            return {"effect": "request_payment", "purpose": purpose, "skipped": "nothing is due"}
         payment = payments.request_payment(
             self.session, self.order, purpose=purpose,
             percent=Decimal(str(percent)) if percent is not None else None,
@@ -441,7 +523,9 @@ class _Runner(KindDispatcher):
             setattr(self.order, field, value)
         return {"effect": "set_field", "field": field, "value": value}
 
-    def effect_start_timer(self, plan, name, trigger, hours=None, at_field=None):
+    def effect_start_timer(self, plan, name, trigger, hours=None, at_field=None, hours_from=None):
+        if hours_from and self._service_setting(hours_from):
+            hours = self._service_setting(hours_from)
         if hours is not None:
             due = utcnow() + dt.timedelta(hours=float(hours))
         else:
@@ -451,6 +535,37 @@ class _Runner(KindDispatcher):
         self._cancel(name)
         self.session.add(Timer(order_id=self.order.id, name=name, trigger=trigger, due_at=due, status="pending"))
         return {"effect": "start_timer", "name": name, "due_at": due.isoformat(timespec="seconds")}
+
+    def effect_share_attachments(self, plan, attachment_kind):
+        shared = self.session.execute(
+            update(Attachment).where(Attachment.order_id == self.order.id, Attachment.kind == attachment_kind,
+                                     Attachment.visible_to_customer.is_(False))
+            .values(visible_to_customer=True).execution_options(synchronize_session="fetch")).rowcount or 0
+        return {"effect": "share_attachments", "kind": attachment_kind, "shared": shared}
+
+    def effect_cancel_payments(self, plan):
+        from . import refunds
+
+        cancelled = refunds.cancel_open_requests(self.session, self.order, actor=self.actor)
+        return {"effect": "cancel_payments", "cancelled": cancelled} if cancelled else None
+
+    def effect_refund(self, plan, rule_set):
+        from . import refunds
+
+        outcome = refunds.refund_by_rules(self.session, self.order, rule_set, from_state=plan.source,
+                                          trigger=plan.trigger, actor=self.actor)
+        if outcome.decision is not None:
+            self.decisions.append(_decision_json(outcome.decision))
+        return {"effect": "refund", "rule_set": rule_set, **outcome.summary()}
+
+    def effect_record_earnings(self, plan):
+        from . import ledger
+
+        entry = ledger.record_earnings(self.session, self.order)
+        if entry is None:
+            return None
+        return {"effect": "record_earnings", "worker_id": entry.worker_id, "amount": str(entry.amount),
+                "currency": entry.currency}
 
     def effect_cancel_timer(self, plan, name):
         count = self._cancel(name)

@@ -36,6 +36,12 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(
         ShopView, "My orders", label=_("My orders"), icon="fa-shopping-cart", href="/shop/my-orders"
     )
+    from .writing import MyOffersView, WritingDeskView
+
+    appbuilder.add_view(WritingDeskView, "Writing desk", label=_("Writing desk"), icon="fa-table",
+                        category="Orders")
+    appbuilder.add_view(MyOffersView, "My offers", label=_("My offers"), icon="fa-handshake-o",
+                        category="Orders")
     from .money import register_money_views
 
     register_money_views(appbuilder)

@@ -1,6 +1,6 @@
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _
-from wtforms.validators import NumberRange
+from wtforms.validators import NumberRange, Optional
 
 from ..models import Service
 from ..services.catalog import check_service
@@ -16,6 +16,7 @@ class ServiceView(OrderflowModelView):
     show_columns = [
         "code", "name", "description", "kind", "base_price", "currency",
         "default_deadline_days", "division", "form_schema", "work_guide_template", "active",
+        "auto_offer", "offer_hours", "routing_strategy",
     ]
     add_columns = show_columns
     edit_columns = show_columns
@@ -26,6 +27,7 @@ class ServiceView(OrderflowModelView):
     edit_form_extra_fields = add_form_extra_fields
     validators_columns = {
         "default_deadline_days": [NumberRange(min=0, max=3650)],
+        "offer_hours": [Optional(), NumberRange(min=1, max=720)],
         "base_price": [NumberRange(min=0)],
     }
     label_columns = {
@@ -40,6 +42,9 @@ class ServiceView(OrderflowModelView):
         "form_schema": _("Form schema"),
         "work_guide_template": _("Work guide template"),
         "active": _("Active"),
+        "auto_offer": _("Offer to an author automatically"),
+        "offer_hours": _("Hours an author has to answer an offer"),
+        "routing_strategy": _("How the on-duty manager is chosen"),
     }
     description_columns = {
         "code": _("Unique short code, e.g. GMAIL-ACC."),
@@ -49,6 +54,9 @@ class ServiceView(OrderflowModelView):
             'choice, bool, file), "required", "min", "max", "choices", "help"}.'
         ),
         "work_guide_template": _("Starting text of the written work guide for each order."),
+        "auto_offer": _("On: a routed order is offered to an author by rating at once, without the manager."),
+        "offer_hours": _("Empty: the workflow's default (24 hours). Unanswered offers then go to the next author."),
+        "routing_strategy": _("least_loaded (default), round_robin or weighted_rating (by the managers' rating)."),
     }
     list_title = _("Services")
     show_title = _("Service")

@@ -7,6 +7,7 @@ from ..extensions import db
 from ..models import Attachment, Order, OrderEvent
 from ..models.orders import ATTACHMENT_KINDS
 from ..services import access, attachments as attachment_service
+from ..services.order_privacy import is_author_only
 from ..services.errors import ValidationFailed
 from ..services.orders import prepare_order
 from ..permissions import VIEW_METHOD_PERMISSIONS
@@ -24,6 +25,13 @@ ATTACHMENT_KIND_LABELS = {
     "payment_proof": _("Payment proof"),
     "other": _("Other"),
 }
+
+
+def _private_to_authors(value):
+    """List cells an author may not read (the client, the price): shown as a dash."""
+    from ..services.order_privacy import is_author_only
+
+    return "—" if is_author_only(g.user) else ("" if value is None else value)
 
 
 class OrderEventView(RowLevelModelView):
@@ -98,6 +106,7 @@ class AttachmentView(RowLevelModelView):
         order = db.session.get(Order, order_id)
         upload = request.files.get("file")
         visible = bool(request.form.get("visible_to_customer")) or access.is_customer_only(g.user)
+        visible = visible and not is_author_only(g.user)  # the manager releases an author's files
         try:
             if upload is None:
                 raise ValidationFailed({"file": [_("is required")]})
@@ -139,7 +148,9 @@ class OrderView(RowLevelModelView):
     add_form_extra_fields = {"details": JSONTextAreaField(_("Details"))}
     edit_form_extra_fields = add_form_extra_fields
     base_order = ("id", "desc")
-    formatters_columns = {"deadline": when, "created": when, "updated": when}
+    formatters_columns = {"deadline": when, "created": when, "updated": when,
+                          "customer": lambda v: _private_to_authors(v),
+                          "price_display": lambda v: _private_to_authors(v)}
     label_columns = {
         "number": _("Number"),
         "title": _("Title"),
@@ -175,17 +186,41 @@ class OrderView(RowLevelModelView):
     def pre_add(self, item):
         prepare_order(db.session, item, actor=g.user)
 
+    def post_add(self, item):
+        from ..services.orders import after_created
+
+        after_created(db.session, item)  # e.g. a writing order goes to the on-duty manager
+        db.session.commit()
+
     def pre_update(self, item):
         from ..services.orders import revalidate_order
 
         revalidate_order(db.session, item)
 
+    def _get_show_widget(self, pk, item, widgets=None, actions=None, show_fieldsets=None):
+        from ..services.order_privacy import filter_fieldsets, hidden_fields
+
+        hidden = hidden_fields(g.user) | ({"state"} if access.is_customer_only(g.user) else set())
+        if hidden:
+            show_fieldsets = filter_fieldsets(show_fieldsets or self.show_fieldsets, hidden)
+        return super()._get_show_widget(pk, item, widgets=widgets, actions=actions, show_fieldsets=show_fieldsets)
+
     def show_extra(self, item):
+        from ..services.order_privacy import is_author_only
+
+        customer_view = access.is_customer_only(g.user)
+        author_view = is_author_only(g.user)
         extra = {
             "attachment_kinds": [(k, ATTACHMENT_KIND_LABELS[k]) for k in ATTACHMENT_KINDS],
             "money": money,
+            "customer_view": customer_view,
+            "author_view": author_view,
         }
-        if item is not None:
+        if item is not None and author_view:
+            from ..services.writing_desk import author_fee
+
+            extra["author_fee"] = author_fee(db.session, item)
+        if item is not None and not author_view:
             from .payments import money_context
 
             extra.update(money_context(item))  # due / paid / balance and the payments
@@ -204,6 +239,10 @@ class OrderView(RowLevelModelView):
                 history=db.session.query(OrderEvent).filter(OrderEvent.order_id == item.id)
                 .order_by(OrderEvent.id.desc()).limit(50).all(),
             )
+            if customer_view:
+                from ..services.writing_desk import customer_history
+
+                extra["customer_history"] = customer_history(db.session, item, g.user)
         return extra
 
     @expose("/fire/<int:pk>", methods=["POST"])

@@ -47,6 +47,21 @@ class StaffProfileView(OrderflowModelView):
     add_title = _("Add staff profile")
     edit_title = _("Edit staff profile")
 
+    # Someone on duty now: orders that waited for a manager are routed at once.
+    def post_add(self, item):
+        _route_waiting_if_on_duty(item)
+
+    def post_update(self, item):
+        _route_waiting_if_on_duty(item)
+
+
+def _route_waiting_if_on_duty(profile) -> None:
+    from ..extensions import db
+    from ..services.assignment import route_waiting
+
+    if profile.on_duty and route_waiting(db.session):
+        db.session.commit()
+
 
 class DivisionView(OrderflowModelView):
     datamodel = SQLAInterface(Division)

@@ -192,11 +192,12 @@ def test_store_failure_paths(shipped):
 def test_writing_happy_path(shipped):
     wf = compiled(shipped, "writing")
     state, plans = walk(wf, [
-        ("route", "Manager", "routed"),
+        ("route", SYSTEM_ROLE, "routed"),
         ("offer", "Manager", "offered"),
         ("decline", "Author", "offered"),
         ("offer_expired", SYSTEM_ROLE, "offered"),
-        ("take", "Author", "awaiting_deposit"),
+        ("take", "Author", "taken"),
+        ("confirm_feasible", "Manager", "awaiting_deposit"),
         ("pay_deposit", "Customer", "started"),
         ("upload_half", "Author", "half_ready"),
         ("request_rework", "Manager", "rework"),
@@ -214,30 +215,51 @@ def test_writing_happy_path(shipped):
     ])
     assert state == "ready" and state in wf.final_states
     by = {p.trigger: p for p in plans}
-    assert by["route"].effects[0]["strategy"] == "on_duty" and by["route"].effects[0]["field"] == "manager"
+    route = by["route"].effects[0]
+    assert (route["strategy"], route["strategy_from"], route["field"], route["required"], route["escalate_to"]) == (
+        "least_loaded", "service.routing_strategy", "manager", True, "Owner")
+    assert route["match_skill"] is False
+    # routing needs no click: System fires it when the order is created; the manager may too
+    assert wf.automatic_triggers("new") == ["route"]
+    assert wf.automatic_triggers("routed") == ["offer_automatically"]
     assign = by["offer"].effects[0]
     assert (assign.kind, assign["strategy"], assign["role"], assign["rule_set"]) == (
         "assign", "weighted_rating", "Author", "writing.assignment")
-    assert ("start_timer", {"name": "offer_expiry", "hours": 24, "trigger": "offer_expired"}) in kinds(by["offer"])
+    assert ("start_timer", {"name": "offer_expiry", "hours": 24, "hours_from": "service.offer_hours",
+                            "trigger": "offer_expired"}) in kinds(by["offer"])
     # the timer marks the unanswered offer expired, then re-offers like "offer"
     assert kinds(by["offer_expired"]) == [("answer_offer", {"accept": False, "expired": True})] + kinds(by["offer"])
-    assert ("request_payment", {"purpose": "deposit", "percent": 50}) in kinds(by["take"])
+    # taking is not yet a deposit: the manager first confirms the work can be done
+    assert not any(k == "request_payment" for k, _ in kinds(by["take"]))
     assert ("cancel_timer", {"name": "offer_expiry"}) in kinds(by["take"])
+    assert ("request_payment", {"purpose": "deposit", "percent": 50}) in kinds(by["confirm_feasible"])
     assert ("request_payment", {"purpose": "balance", "remaining": True}) in kinds(by["confirm"])
     assert [g.get("attachment_kind") for g in by["upload_half"].guards] == [None, "partial_preview"]
-    notify = by["send_to_client"].effects[0]
-    assert notify["channel"] == "email" and notify["attach"] == "final_work"
+    assert ("share_attachments", {"attachment_kind": "partial_preview"}) in kinds(by["release_preview"])
+    effects = kinds(by["send_to_client"])
+    assert ("notify", {"to": "customer", "template": "work_ready", "channel": "email", "attach": "final_work"}) in effects
+    assert ("share_attachments", {"attachment_kind": "final_work"}) in effects and ("record_earnings", {}) in effects
     author = [t.name for t in wf.available_triggers("offered", {"Author"})]
     assert author == ["take", "decline"]
     assert wf.label("half_ready") == "50% ready"
+    # the automatic offer is System's alone and asks the service first
+    assert [g.kind for g in wf.plan("routed", "offer_automatically", {SYSTEM_ROLE}).guards] == ["service_setting"]
+    with pytest.raises(TriggerNotAllowed):
+        wf.plan("routed", "offer_automatically", {"Manager"})
 
 
 def test_writing_failure_paths(shipped):
     wf = compiled(shipped, "writing")
     assert wf.plan("awaiting_deposit", "payment_timeout", {SYSTEM_ROLE}).dest == "failed"
     assert wf.plan("awaiting_balance", "payment_timeout", {SYSTEM_ROLE}).dest == "failed"
-    for state in ("new", "offered", "started", "rework", "awaiting_confirmation"):
+    for state in ("new", "offered", "taken", "started", "rework", "awaiting_confirmation"):
         assert wf.plan(state, "withdraw", {"Customer"}).dest == "failed"
+        assert ("refund", {"rule_set": "writing.refund"}) in kinds(wf.plan(state, "withdraw", {"Customer"}))
+    assert ("refund", {"rule_set": "writing.refund"}) in kinds(wf.plan("awaiting_balance", "payment_timeout",
+                                                                       {SYSTEM_ROLE}))
+    assert wf.plan("taken", "not_feasible", {"Manager"}).dest == "failed"
+    with pytest.raises(TriggerNotAllowed):  # the author does not confirm their own order
+        wf.plan("taken", "confirm_feasible", {"Author"})
     with pytest.raises(InvalidTransition):  # fully paid work is not withdrawn
         wf.plan("final_check", "withdraw", {"Customer"})
     with pytest.raises(TriggerNotAllowed):

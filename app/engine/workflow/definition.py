@@ -17,7 +17,7 @@ import yaml
 
 from .errors import DefinitionError, Problem
 from .kinds import (ASSIGN_STRATEGIES, ASSIGN_TARGET_FIELDS, EFFECT_KINDS, GUARD_KINDS, RECIPIENTS,
-                    KindSpec)
+                    SERVICE_SETTINGS, KindSpec)
 
 #: Roles that may fire any trigger, whatever the transition's ``roles`` say.
 ADMIN_ROLE = "Admin"
@@ -45,7 +45,7 @@ TOP_KEYS_OPTIONAL = ("description",)
 STATE_KEYS_REQUIRED = ("name",)
 STATE_KEYS_OPTIONAL = ("label", "initial", "final", "customer_label", "time_limit_hours", "description")
 TRANSITION_KEYS_REQUIRED = ("trigger", "from", "to")
-TRANSITION_KEYS_OPTIONAL = ("label", "roles", "guards", "effects", "description")
+TRANSITION_KEYS_OPTIONAL = ("label", "roles", "guards", "effects", "description", "auto")
 
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_.\-]*$")
@@ -107,6 +107,8 @@ class TransitionDef:
     description: str = ""
     from_any: bool = False
     line: Optional[int] = None
+    #: System fires it by itself as soon as the order sits in a source state and its guards pass.
+    auto: bool = False
 
     def allows(self, roles: Iterable[str]) -> bool:
         """True if an actor holding ``roles`` may fire this transition."""
@@ -419,12 +421,17 @@ class _Parser:
             label = self._str(item, "label", p, element) or (trigger or "").replace("_", " ").capitalize()
             guards = self._parse_steps(item, "guards", GUARD_KINDS, Guard, p, element)
             effects = self._parse_steps(item, "effects", EFFECT_KINDS, Effect, p, element)
+            auto = self._bool(item, "auto", p, element)
+            if auto and ok and dest in sources:
+                self.err(p + ("auto",), element,
+                         f"an automatic transition must leave its state: {dest!r} -> {dest!r} would fire forever")
+                ok = False
             if not ok:
                 continue
             out.append(TransitionDef(trigger=trigger, sources=sources, dest=dest, label=label,
                                      roles=frozenset(roles), guards=tuple(guards), effects=tuple(effects),
                                      description=self._str(item, "description", p, element, default="") or "",
-                                     from_any=from_any, line=self.lines(p)))
+                                     from_any=from_any, line=self.lines(p), auto=auto))
         return out
 
     def _check_trigger_name(self, trigger: str, path, element, state_map) -> bool:
@@ -510,6 +517,14 @@ class _Parser:
         if tag == "strategy":
             return None if value in ASSIGN_STRATEGIES else \
                 f"unknown strategy {value!r} (known: {', '.join(sorted(ASSIGN_STRATEGIES))})"
+        if tag.startswith("service_"):
+            wanted = tag[len("service_"):]
+            names = sorted(n for n, t in SERVICE_SETTINGS.items() if t == wanted)
+            setting = value[len("service."):] if isinstance(value, str) and value.startswith("service.") else None
+            if setting is None or SERVICE_SETTINGS.get(setting) != wanted:
+                return (f"must name a {wanted} setting of the service: "
+                        f"{', '.join('service.' + n for n in names)}; got {value!r}")
+            return None
         if tag == "str_list":
             ok = isinstance(value, list) and value and all(isinstance(v, str) and v for v in value)
             return None if ok else f"must be a non-empty list of strings, got {value!r}"
@@ -525,6 +540,10 @@ class _Parser:
     def _check_step_semantics(self, kind: str, params: Mapping, sp, el) -> bool:
         if kind == "start_timer" and ("hours" in params) == ("at_field" in params):
             self.err(sp, el, "start_timer needs exactly one of 'hours' or 'at_field'")
+            return False
+        if kind == "start_timer" and "hours_from" in params and "hours" not in params:
+            self.err(sp + ("hours_from",), el, "'hours_from' needs 'hours' as the fallback for services "
+                                               "that leave the setting empty")
             return False
         if kind == "request_payment":
             has_pct = "percent" in params

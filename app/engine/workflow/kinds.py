@@ -14,6 +14,9 @@ short type tag:
 ``recipient`` a recipient keyword (see ``RECIPIENTS``) or a known role, or a list of them
 ``strategy``  an assignment strategy (see ``ASSIGN_STRATEGIES``)
 ``str_list``  a list of non-empty strings
+``service_number`` / ``service_bool`` / ``service_strategy``
+              ``service.<setting>``: a per-service setting (see ``SERVICE_SETTINGS``) of that type,
+              read on each order's service; the step's plain parameter is the fallback
 """
 from __future__ import annotations
 
@@ -27,6 +30,12 @@ ASSIGN_STRATEGIES: FrozenSet[str] = frozenset(
     {"weighted_rating", "round_robin", "least_loaded", "on_duty", "manual"}
 )
 ASSIGN_TARGET_FIELDS: FrozenSet[str] = frozenset({"assignee", "manager"})
+#: Settings a service carries for its workflow (columns of Service); ``<name>: <type>``.
+SERVICE_SETTINGS: Mapping[str, str] = {
+    "offer_hours": "number",        # how long an author has to answer an offer
+    "auto_offer": "bool",           # offer to an author by rating as soon as the order is routed
+    "routing_strategy": "strategy",  # how the on-duty manager is chosen
+}
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,8 @@ GUARD_KINDS: Dict[str, KindSpec] = {
                  "the order field must be set (not null / empty)"),
         KindSpec("actor_is_assignee", {}, {"message": "str"},
                  "the acting user must be the order's assignee (Admin bypasses)"),
+        KindSpec("service_setting", {"setting": "service_bool"}, {"message": "str"},
+                 "the order's service has the yes/no setting switched on (e.g. service.auto_offer)"),
     )
 }
 
@@ -68,19 +79,34 @@ EFFECT_KINDS: Dict[str, KindSpec] = {
                  "evaluate the published rule set `key` on the order and apply its actions"),
         KindSpec("assign", {"strategy": "strategy", "role": "role"},
                  {"rule_set": "str", "field": "str", "exclude_declined": "bool", "notify_template": "str",
-                  "offer": "bool"},
-                 "pick a user with `role` by `strategy` (weights from `rule_set`) into `field` (default assignee)"),
+                  "offer": "bool", "strategy_from": "service_strategy", "match_skill": "bool",
+                  "required": "bool", "escalate_to": "recipient"},
+                 "pick a user with `role` by `strategy` (or the service's `strategy_from` setting; weights "
+                 "from `rule_set`) into `field` (default assignee); `match_skill: false` ignores the order's "
+                 "subject; `required: true` refuses the transition when nobody is available (the order "
+                 "waits, flagged, and `escalate_to` is told)"),
         KindSpec("request_payment", {"purpose": "str"},
                  {"percent": "percent", "remaining": "bool", "methods": "str_list", "due_hours": "number"},
                  "open a payment request for `percent` of the price, or the `remaining` balance"),
         KindSpec("set_field", {"field": "field", "value": "any"}, {},
                  "set an order field (or details.<key>) to a constant; null clears it"),
-        KindSpec("start_timer", {"name": "str", "trigger": "trigger"}, {"hours": "number", "at_field": "field"},
-                 "fire `trigger` after `hours` or at the datetime held in `at_field` (exactly one)"),
+        KindSpec("start_timer", {"name": "str", "trigger": "trigger"},
+                 {"hours": "number", "at_field": "field", "hours_from": "service_number"},
+                 "fire `trigger` after `hours` (or the service's `hours_from` setting, `hours` being the "
+                 "fallback) or at the datetime held in `at_field` (exactly one of hours / at_field)"),
         KindSpec("cancel_timer", {"name": "str"}, {},
                  "cancel the pending timer `name` of the order"),
-        KindSpec("answer_offer", {"accept": "bool"}, {"expired": "bool"},
+        KindSpec("answer_offer", {"accept": "bool"}, {"expired": "bool", "withdrawn": "bool"},
                  "answer the open offer of the order: the actor takes it (accept) or declines it "
-                 "(the comment is the reason); `expired` marks an unanswered offer as expired"),
+                 "(the comment is the reason); `expired` marks an unanswered offer as expired, `withdrawn` "
+                 "takes back an open offer (the order goes elsewhere)"),
+        KindSpec("share_attachments", {"attachment_kind": "str"}, {},
+                 "show the order's files of `attachment_kind` to the customer (their order page, My orders)"),
+        KindSpec("cancel_payments", {}, {},
+                 "cancel the order's payment requests that are still open (nobody can pay a closed order)"),
+        KindSpec("refund", {"rule_set": "str"}, {},
+                 "ask the rule set (withdrawal context) how much of what was paid goes back, and refund it"),
+        KindSpec("record_earnings", {}, {},
+                 "book the worker's share of a completed, fully paid order in the earnings ledger"),
     )
 }

@@ -167,6 +167,15 @@ class CompiledWorkflow:
             out.append(TriggerInfo(spec.trigger, spec.label, spec.dest, spec.guards, spec.effects, spec.roles))
         return out
 
+    def automatic_triggers(self, state: str) -> List[str]:
+        """Triggers marked ``auto: true`` from ``state``, in definition order (System fires them)."""
+        self._state(state)
+        names: List[str] = []
+        for spec in sorted(self._specs_from(state), key=lambda s: s.line or 0):
+            if spec.auto and spec.trigger not in names:
+                names.append(spec.trigger)
+        return names
+
     def plan(self, state: str, trigger: str, roles: Iterable[str]) -> TransitionPlan:
         """Plan firing ``trigger`` from ``state`` by an actor holding ``roles``.
 
