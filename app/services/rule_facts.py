@@ -121,8 +121,9 @@ def staff_with_role(session, role: str) -> list[StaffProfile]:
 def declined_user_ids(session, order) -> set[int]:
     if not order.id:
         return set()
+    # Who declined it, or let the offer lapse: the next offer goes to someone else.
     return set(session.execute(select(Offer.user_id).where(
-        Offer.order_id == order.id, Offer.status == "declined")).scalars())
+        Offer.order_id == order.id, Offer.status.in_(("declined", "expired")))).scalars())
 
 
 _ORDER_SKILL = object()

@@ -34,6 +34,15 @@ def _private_to_authors(value):
     return "—" if is_author_only(g.user) else ("" if value is None else value)
 
 
+def _client_as_client(user):
+    """An author reads "Client" where a client's own name would be."""
+    from ..services.order_privacy import is_author_only
+
+    if user is not None and is_author_only(g.user) and access.is_customer_only(user):
+        return str(_("Client"))
+    return "" if user is None else user
+
+
 class OrderEventView(RowLevelModelView):
     datamodel = SQLAInterface(OrderEvent)
     class_permission_name = "OrderEvent"
@@ -68,6 +77,7 @@ class AttachmentView(RowLevelModelView):
     base_order = ("id", "desc")
     formatters_columns = {
         "uploaded": when,
+        "uploaded_by": lambda u: _client_as_client(u),
         "kind": lambda k: str(ATTACHMENT_KIND_LABELS.get(k, k)),
         "original_name": lambda n: n,
     }
@@ -220,10 +230,11 @@ class OrderView(RowLevelModelView):
             from ..services.writing_desk import author_fee
 
             extra["author_fee"] = author_fee(db.session, item)
-        if item is not None and not author_view:
+        if item is not None and not author_view:  # authors never see what the client pays
             from .payments import money_context
 
             extra.update(money_context(item))  # due / paid / balance and the payments
+        if item is not None:
             from ..services import transitions, workflows
 
             try:
@@ -243,6 +254,9 @@ class OrderView(RowLevelModelView):
                 from ..services.writing_desk import customer_history
 
                 extra["customer_history"] = customer_history(db.session, item, g.user)
+                extra["customer_files"] = db.session.query(Attachment).filter(
+                    Attachment.order_id == item.id, Attachment.visible_to_customer.is_(True)).order_by(Attachment.id).all()
+            extra["client_user_id"] = item.customer.user_id if item.customer is not None else None
         return extra
 
     @expose("/fire/<int:pk>", methods=["POST"])
@@ -273,6 +287,28 @@ class OrderView(RowLevelModelView):
             flash(str(exc), "danger")
         return redirect(url_for("OrderView.show", pk=pk))
 
+    def _related_for_user(self) -> list:
+        """Clients get their own panels (no staff history, no uploader names); authors see the
+        files but not the raw event list (the history panel names the client only as Client)."""
+        from ..services.order_privacy import is_author_only
+
+        if access.is_customer_only(g.user):
+            return []
+        if is_author_only(g.user):
+            return [v for v in self._related_views if isinstance(v, AttachmentView)]
+        return list(self._related_views)
+
+    def _get_related_views_widgets(self, item, orders=None, pages=None, page_sizes=None, widgets=None, **args):
+        everyone = self._related_views
+        self_views = self._related_for_user()
+        widgets = widgets or {}
+        widgets["related_views"] = [
+            self._get_related_view_widget(item, view, *(orders.get(view.__class__.__name__) or ("", "")),
+                                          page=pages.get(view.__class__.__name__),
+                                          page_size=page_sizes.get(view.__class__.__name__))
+            for view in everyone if view in self_views]
+        return widgets
+
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
@@ -284,7 +320,7 @@ class OrderView(RowLevelModelView):
             pk=pk,
             title=self.show_title,
             widgets=widgets,
-            related_views=self._related_views,
+            related_views=self._related_for_user(),
             item=item,
             **self.show_extra(item),
         )

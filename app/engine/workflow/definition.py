@@ -538,12 +538,12 @@ class _Parser:
         raise AssertionError(f"unknown parameter tag {tag}")  # pragma: no cover
 
     def _check_step_semantics(self, kind: str, params: Mapping, sp, el) -> bool:
-        if kind == "start_timer" and ("hours" in params) == ("at_field" in params):
-            self.err(sp, el, "start_timer needs exactly one of 'hours' or 'at_field'")
-            return False
         if kind == "start_timer" and "hours_from" in params and "hours" not in params:
             self.err(sp + ("hours_from",), el, "'hours_from' needs 'hours' as the fallback for services "
                                                "that leave the setting empty")
+            return False
+        if kind == "start_timer" and ("hours" in params) == ("at_field" in params):
+            self.err(sp, el, "start_timer needs exactly one of 'hours' or 'at_field'")
             return False
         if kind == "request_payment":
             has_pct = "percent" in params
