@@ -40,6 +40,7 @@ class Order(Model):
         Index("ix_order_state_deadline_id", "state", "deadline", "id"),
         Index("ix_order_state_price_id", "state", "price", "id"),
         Index("ix_order_state_created_id", "state", "created", "id"),
+        Index("ix_order_assignee_deadline_id", "assignee_id", "deadline", "id"),  # "my tickets, due first"
     )
 
     id = Column(Integer, primary_key=True)

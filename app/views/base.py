@@ -1,10 +1,12 @@
 """Shared behaviour of Orderflow's generated CRUD views."""
 from flask import flash
 from flask_appbuilder import ModelView
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.widgets import ListWidget
+from wtforms import StringField
 
 from ..extensions import db
-from ..fast_lists import FastSQLAInterface, sortable_by_index
+from ..fast_lists import FastSQLAInterface, sortable_by_index, text_searched_relation
 from ..permissions import VIEW_METHOD_PERMISSIONS
 from ..security_filters import row_level_filters
 from ..services.errors import ValidationFailed
@@ -36,11 +38,24 @@ class FastListMixin:
 
     def __init__(self, *args, **kwargs):
         self.datamodel = FastSQLAInterface.from_interface(self.datamodel)
+        self._text_search_fields()
         declared = self.order_columns
         super().__init__(*args, **kwargs)
         if not declared:
             indexed = sortable_by_index(self.datamodel.obj)
             self.order_columns = [c for c in self.order_columns if c in indexed]
+
+    def _text_search_fields(self):
+        """A relation to a growing table (orders, customers, users) is searched by typing a
+        name or id: FAB's drop-down would render every row of it on every list page."""
+        columns = self.search_columns or self.datamodel.get_search_columns_list()
+        extra = dict(self.search_form_extra_fields or {})
+        labels = self.label_columns or {}
+        for column in columns:
+            if column not in extra and text_searched_relation(self.datamodel, column):
+                extra[column] = StringField(labels.get(column, column.replace("_", " ").capitalize()),
+                                            widget=BS3TextFieldWidget())
+        self.search_form_extra_fields = extra
 
     def _list_relations(self) -> tuple:
         return tuple(c for c in self.list_columns

@@ -27,6 +27,8 @@ FAST_LIST_INDEXES = [
     ("ix_order_state_deadline_id", "order", ["state", "deadline", "id"]),
     ("ix_order_state_price_id", "order", ["state", "price", "id"]),
     ("ix_order_state_created_id", "order", ["state", "created", "id"]),
+    # a worker's own tickets by due date, read from the index alone (no row lookups)
+    ("ix_order_assignee_deadline_id", "order", ["assignee_id", "deadline", "id"]),
     ("ix_offer_user_status_order", "offer", ["user_id", "status", "order_id"]),
     ("ix_order_event_at_id", "order_event", ["at", "id"]),
     ("ix_attachment_uploaded_id", "attachment", ["uploaded", "id"]),
