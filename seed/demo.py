@@ -134,6 +134,10 @@ def load_demo(app: Flask) -> str:
 
         ensure_writing_demo(users, customers)  # a writing order in every status, walked through the workflow
         db.session.commit()
+        from seed.repair import ensure_repair_demo
+
+        ensure_repair_demo(users, customers)  # parts with stock, tickets in several states, a claim, a sale
+        db.session.commit()
         return f"Demo data ready: {len(users)} logins, {len(services)} services, {created} new orders."
 
 

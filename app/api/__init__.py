@@ -10,6 +10,7 @@ from .workflows import WorkflowApi
 from .writing import MyOffersApi, WritingDeskApi
 from .ready_works import CATALOG_APIS
 from .reviews import REVIEW_APIS
+from .repair import REPAIR_APIS
 
 ALL_APIS = [
     CustomerApi,
@@ -28,6 +29,7 @@ ALL_APIS = [
     *MONEY_APIS,
     *CATALOG_APIS,
     *REVIEW_APIS,
+    *REPAIR_APIS,
 ]
 
 

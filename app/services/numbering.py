@@ -42,3 +42,21 @@ def next_number(session: Session, kind: str) -> str:
 def current_value(session: Session, kind: str) -> int:
     row = session.execute(select(NumberSequence.last_value).where(NumberSequence.kind == kind))
     return row.scalar() or 0
+
+
+def reserve_numbers(session: Session, kind: str, count: int) -> list[str]:
+    """``count`` consecutive numbers of ``kind`` with one UPDATE (bulk intake): the block is
+    the caller's alone, concurrent creators get numbers before or after it."""
+    if count <= 0:
+        return []
+    bump = (
+        update(NumberSequence)
+        .where(NumberSequence.kind == kind)
+        .values(last_value=NumberSequence.last_value + count)
+        .returning(NumberSequence.last_value)
+    )
+    last = session.execute(bump).scalar()
+    if last is None:
+        next_number(session, kind)  # creates the counter (and takes one number, a tolerated gap)
+        last = session.execute(bump).scalar()
+    return [format_number(kind, value) for value in range(last - count + 1, last + 1)]

@@ -172,6 +172,30 @@ for _role in ("Author", "Technician", "Programmer"):
     MATRIX[_role] = {**MATRIX[_role], "MyOffers": READ}
     MENUS[_role] = MENUS[_role] + ["My offers"]
 
+# The repair shop: the parts catalog (stock moves only through restock, lines and sales) and
+# the ticket actions (intake and claims: add; lines and diagnosis: edit; refunds; counter sales).
+# Customers read their own tickets (row level) and receipts.
+REPAIR_GRANTS: dict[str, dict[str, tuple]] = {
+    "Owner": {"Part": ALL, "Repair": ("read", "add", "edit", "refund", "sell")},
+    "Manager": {"Part": ALL, "Repair": ("read", "add", "edit", "refund", "sell")},
+    "Technician": {"Part": READ, "Repair": ("read", "add", "edit", "sell")},
+    "Accountant": {"Part": READ, "Repair": ("read", "refund")},
+    "Customer": {"Repair": READ},
+}
+REPAIR_MENUS = {
+    "Owner": ["Repair", "Counter intake", "Parts catalog", "Stock movements", "Counter sale", "Counter sales",
+              "Bulk intake"],
+    "Manager": ["Repair", "Counter intake", "Parts catalog", "Stock movements", "Counter sale", "Counter sales",
+                "Bulk intake"],
+    "Technician": ["Repair", "Counter intake", "Parts catalog", "Stock movements", "Counter sale", "Counter sales",
+                   "Bulk intake"],
+    "Accountant": ["Repair", "Parts catalog", "Stock movements", "Counter sales"],
+}
+for _role, _grants in REPAIR_GRANTS.items():
+    MATRIX[_role] = {**MATRIX.get(_role, {}), **_grants}
+for _role, _menus in REPAIR_MENUS.items():
+    MENUS[_role] = MENUS.get(_role, []) + [m for m in _menus if m not in MENUS.get(_role, [])]
+
 # Every logged-in person may see and edit their own profile and password.
 SELF_SERVICE = [
     ("can_userinfo", "UserDBModelView"),

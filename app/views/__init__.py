@@ -57,3 +57,6 @@ def register_views(appbuilder) -> None:
     from .reviews import register_review_views
 
     register_review_views(appbuilder)
+    from .repair import register_repair_views
+
+    register_repair_views(appbuilder)
