@@ -170,21 +170,21 @@ class FastSQLAInterface(SQLAInterface):
 
         if cursor:
             ids = self._ids_after(base, cursor, order_column, order_direction, page_size)
-            offset = 0
+            offset, ahead = 0, []
         else:
+            # the page's keys and those of the next PAGES_AHEAD pages, for the page links
             ids_query = self._ordered(base, order_column, order_direction).with_entities(pk)
             if offset:
                 ids_query = ids_query.offset(offset)
             if page_size:
-                ids_query = ids_query.limit(page_size + 1)
+                ids_query = ids_query.limit(page_size * (PAGES_AHEAD + 1) + 1)
             ids = [row[0] for row in ids_query.all()]
+            ahead = ids[page_size:] if page_size else []
         has_next = bool(page_size) and len(ids) > page_size
         ids = ids[:page_size] if page_size else ids
 
         items = self._load(ids, select_columns, outer_default_load, eager)
-        count, exact = self._bounded_count(base, offset, page_size, limit, cursor is not None)
-        if cursor is None and exact is False:
-            count = max(count, offset + len(ids) + (1 if has_next else 0))
+        count, exact = self._count(base, offset, page_size, ids, ahead, limit, cursor is not None)
         next_cursor = None
         column = self.keyset_column(order_column)
         if has_next and items and column is not None:
@@ -195,16 +195,24 @@ class FastSQLAInterface(SQLAInterface):
         return ListPage(items=items, count=count, count_exact=exact, has_next=has_next,
                         next_cursor=next_cursor, ids=ids)
 
-    def _bounded_count(self, base, offset, page_size, limit, by_cursor) -> tuple[int, bool]:
-        """Count up to a limit: exact below it, else "at least the limit"."""
+    def _count(self, base, offset, page_size, ids, ahead, limit, by_cursor) -> tuple[int, bool]:
+        """Exact up to the limit; past it a lower bound, from what this page already read.
+
+        A deep page never counts from the start again: its offset plus the keys read ahead
+        is the bound (exact when those keys reached the end).
+        """
         limit = count_limit() if limit is None else limit
         if limit <= 0 or not page_size:
             return base.with_entities(func.count(self.get_pk())).order_by(None).scalar(), True
-        if not by_cursor:  # enough for the page links around the current page
-            limit = max(limit, offset + page_size * (PAGES_AHEAD + 1))
-        counted = base.with_entities(self.get_pk()).order_by(None).limit(limit + 1).subquery()
+        seen = offset + len(ids) + len(ahead)
+        if not by_cursor and (ids or not offset):
+            if len(ahead) <= page_size * PAGES_AHEAD:
+                return seen, True  # this read reached the last row
+            if seen > limit:
+                return seen - 1, False  # the one key past the look-ahead says "more"
+        counted = base.with_entities(self.get_pk()).order_by(None).limit(max(limit, offset) + 1).subquery()
         count = self.session.query(func.count()).select_from(counted).scalar()
-        return (count, True) if count <= limit else (limit, False)
+        return (count, True) if count <= max(limit, offset) else (max(limit, offset), False)
 
     def _load(self, ids, select_columns, outer_default_load, eager):
         """The rows of the page's keys, in the keys' order, relations loaded at once."""
