@@ -37,7 +37,7 @@ WORKS = [
 ]
 
 TOPIC_TITLE = "How do you choose a ready-made work?"
-COMPLETED_TITLES = ("Completed essay: the Crimean War", "Completed course paper: property law",
+COMPLETED_TITLES = ("Completed essay: treaties of the Crimean War", "Completed course paper: property law",
                     "Completed essay: the rouble in the 1990s")
 
 
@@ -173,8 +173,8 @@ def _ensure_completed_orders(users, customers) -> list[Order]:
     if service is None or customer is None:
         return []
     out = []
-    topics = ("The Crimean War of 1853-1856", "Private property in civil law", "The rouble in the 1990s")
-    subjects = ("history", "law", "economics")
+    topics = ("Treaties of the Crimean War", "Private property in civil law", "The rouble in the 1990s")
+    subjects = ("law", "law", "economics")  # writers of these subjects: the demo's main authors
     for title, topic, subject in zip(COMPLETED_TITLES, topics, subjects):
         order = db.session.execute(select(Order).where(Order.title == title)).scalars().first()
         if order is None:

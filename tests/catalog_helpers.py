@@ -50,6 +50,19 @@ def smtp_server(app, monkeypatch):
         controller.stop()
 
 
+def send_all(session) -> int:
+    """Deliver every due e-mail (send_pending works in batches, oldest first)."""
+    from app.services.notifications import send_pending
+
+    total = 0
+    for _ in range(50):
+        sent = send_pending(session=session)["sent"]
+        total += sent
+        if not sent:
+            break
+    return total
+
+
 def link_in(message) -> str:
     match = re.search(r"https?://\S+/catalog/download/\d+/\S+", message.get_body(("plain",)).get_content())
     assert match, "no download link in the e-mail"
@@ -91,7 +104,7 @@ def ready_order(app, *, author_id: int | None = None, customer_username: str = "
         service = db.session.execute(select(Service).where(Service.code == "PAPER")).scalar_one()
         customer = db.session.execute(select(Customer).where(Customer.user.has(username=customer_username))).scalar_one()
         order = create_order(db.session, service=service, customer=customer, title=f"Review test {uuid.uuid4().hex[:8]}",
-                             details={"subject": "history", "work_type": "essay", "topic": "Trade routes of Java",
+                             details={"subject": "law", "work_type": "essay", "topic": "Contracts of Java traders",
                                       "pages": 5})
         db.session.commit()
         order = walk_to_state(order.id, "ready")

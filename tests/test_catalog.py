@@ -14,9 +14,8 @@ from app.extensions import db
 from app.models import CatalogPurchase, Notification, Payment, ReadyWork
 from app.models.types import utcnow
 from app.services import ready_works as catalog
-from app.services.notifications import send_pending
 from app.services.payment_methods.sandbox import SIGNATURE_HEADER, callback_body, sign
-from catalog_helpers import a_work, address, link_in, smtp_server
+from catalog_helpers import a_work, address, link_in, send_all, smtp_server
 from helpers import login
 
 
@@ -146,7 +145,7 @@ def test_paying_emails_the_file_and_a_link_that_downloads(app, client, smtp):
         assert purchase.status == "paid" and purchase.customer is not None
         payment = db.session.execute(select(Payment).where(Payment.catalog_purchase_id == purchase.id)).scalar_one()
         assert payment.status == "paid" and payment.order_id is None
-        assert send_pending(session=db.session)["sent"] >= 1
+        assert send_all(db.session) >= 1
     [message] = smtp.to(email)
     [(name, data)] = [(p.get_filename(), p.get_payload(decode=True)) for p in message.iter_attachments()]
     assert name.endswith(".pdf") and data == _file_bytes(app, work_id)
@@ -207,7 +206,7 @@ def test_an_expired_buyer_gets_a_new_link_at_their_own_address_only(app, client,
     right = client.post(f"/api/v1/catalog/purchases/{purchase_id}/new_link", json={"email": email.upper()})
     assert right.status_code == 202
     with app.app_context():
-        send_pending(session=db.session)
+        send_all(db.session)
     messages = smtp.to(email)
     assert [m["Subject"].strip().startswith("New download link") for m in messages] == [False, True]
     fresh = link_in(messages[-1])
