@@ -141,6 +141,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
 
     DEMO_PASSWORD = env("DEMO_PASSWORD", "demo")
+    # List pages and list APIs count exactly up to this many rows, then say "more than N".
+    LIST_COUNT_LIMIT = env_int("LIST_COUNT_LIMIT", 10_000)
     SEED_DEMO_DATA = env_bool("SEED_DEMO_DATA", True)
 
     # Workflow timers: run.py fires due timers in-process every TIMERS_INTERVAL seconds;

@@ -130,12 +130,13 @@ def test_list_page_shows_rows_in_sort_order_with_exact_count(app, tickets, manag
 
 def test_big_result_says_more_than_and_keeps_next_link(app, tickets, manager):
     client = manager
+    saved = app.config.get("LIST_COUNT_LIMIT")
     app.config["LIST_COUNT_LIMIT"] = 10
     try:
         html = client.get(f"/orderview/list/?_flt_0_title={PREFIX.strip()}&psize_OrderView=5").get_data(as_text=True)
         body = _api(client, filters=TITLE_FILTER, page_size=5)
     finally:
-        app.config.pop("LIST_COUNT_LIMIT")
+        app.config["LIST_COUNT_LIMIT"] = saved
     # the count stops at the limit or four pages ahead, whichever is further: "more than 20",
     # with a next link and no last-page link
     assert re.search(r'class="record-count">more than 20<', html)
