@@ -21,11 +21,11 @@ ROLE_USERS = {role.lower(): role for role in ROLES}
 
 EXTRA_STAFF = [
     # username, role, first, last, patronymic, rating, skills, capacity
-    ("author.ivanova", "Author", "Anna", "Ivanova", "Sergeevna", "5", "history,law,economics", 6),
-    ("author.petrov", "Author", "Pavel", "Petrov", "Ivanovich", "4", "history,physics", 4),
-    ("author.sidorova", "Author", "Maria", "Sidorova", "Olegovna", "3", "economics,law", 5),
-    ("author.kuznetsov", "Author", "Dmitry", "Kuznetsov", "Petrovich", "2", "physics", 3),
-    ("author.smirnov", "Author", "Ilya", "Smirnov", "Andreevich", "1", "history", 2),
+    ("author.ivanova", "Author", "Anna", "Ivanova", "Sergeevna", "5", "history,law,economics", 12),
+    ("author.petrov", "Author", "Pavel", "Petrov", "Ivanovich", "4", "history,physics", 8),
+    ("author.sidorova", "Author", "Maria", "Sidorova", "Olegovna", "3", "economics,law", 8),
+    ("author.kuznetsov", "Author", "Dmitry", "Kuznetsov", "Petrovich", "2", "physics", 6),
+    ("author.smirnov", "Author", "Ilya", "Smirnov", "Andreevich", "1", "history", 4),
     ("tech.budi", "Technician", "Budi", "Santoso", None, "4", "laptops,desktops", 8),
     ("prog.sari", "Programmer", "Sari", "Wijaya", None, "5", "python,react", 3),
 ]
@@ -195,10 +195,10 @@ def _ensure_divisions(users) -> dict:
 
 def _ensure_staff(users, divisions) -> None:
     base = [
-        ("manager", "Manager", "Olga", "Managerova", "Ivanovna", "5", "", 50, "Writing desk"),
+        ("manager", "Manager", "Olga", "Managerova", "Ivanovna", "5", "", 500, "Writing desk"),  # the whole desk
         ("lead", "Lead", "Lukas", "Lead", None, "4", "accounts", 20, "Technical division"),
         ("technician", "Technician", "Tono", "Teknisi", None, "4", "laptops,accounts", 10, "Technical division"),
-        ("author", "Author", "Aleksei", "Avtorov", "Nikolaevich", "4", "history,law", 5, "Writing desk"),
+        ("author", "Author", "Aleksei", "Avtorov", "Nikolaevich", "4", "history,law", 10, "Writing desk"),
         ("programmer", "Programmer", "Putri", "Programmer", None, "4", "python,php", 3, None),
     ]
     extra = [(u, r, f, l, p, rt, sk, cap, _division_for(r)) for u, r, f, l, p, rt, sk, cap in EXTRA_STAFF]

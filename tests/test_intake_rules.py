@@ -139,7 +139,8 @@ def test_rush_order_gets_urgent_priority_and_the_decision_is_kept(app):
         assert decision["key"] == "intake.validation" and decision["version"] >= 1
         assert [a["name"] for a in decision["actions"]] == ["set_priority"]
         stored = db.session.execute(select(Decision).where(Decision.order_id == order.id)).scalars().all()
-        assert [d.rule_set_key for d in stored] == ["intake.validation"]
+        # the intake decision first; then the paper's routing to the on-duty manager (writing.routing)
+        assert [d.rule_set_key for d in stored] == ["intake.validation", "writing.routing"]
         normal = _order(db, "PAPER", {**PAPER, "pages": 10})
         assert normal.priority == "normal"
         db.session.rollback()

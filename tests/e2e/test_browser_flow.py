@@ -31,7 +31,7 @@ def _show_value(page: Page, label: str):
 def test_manager_browses_orders_and_opens_one(page: Page, login_page):
     login_page("manager")
 
-    page.goto("/orderview/list/")
+    page.goto("/orderview/list/?psize_OrderView=100")  # the demo data holds more than one page
     expect(page.locator("body")).to_contain_text(re.compile(r"WR-0000\d\d"))
     expect(page.locator("body")).to_contain_text("ST-000001")
     table = page.locator("table").filter(has_text="WR-000002")
@@ -41,13 +41,13 @@ def test_manager_browses_orders_and_opens_one(page: Page, login_page):
     row = page.locator("tr").filter(has_text="WR-000002")
     expect(row).to_have_count(1)
     expect(row).to_contain_text("Contract law basics")
-    expect(row).to_contain_text("offered")  # two states along the writing workflow
+    expect(row).to_contain_text("taken")  # offered and taken: two steps along the writing workflow
     row.locator("a[href*='/orderview/show/']").first.click()
 
     expect(page).to_have_url(re.compile(r"/orderview/show/\d+"))
     expect(_show_value(page, "Number")).to_have_text(re.compile(r"^\s*WR-000002\s*$"))
     expect(_show_value(page, "Title")).to_contain_text("Contract law basics")
-    expect(_show_value(page, "Status")).to_have_text(re.compile(r"^\s*offered\s*$"))
+    expect(_show_value(page, "Status")).to_have_text(re.compile(r"^\s*taken\s*$"))
 
 
 def test_customer_orders_gmail_accounts(page: Page, login_page, app):
