@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import g, request
 from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_babel import gettext as _
 
 from ..extensions import db
 from ..services import assignment, transitions, workflows, writing_desk
@@ -72,7 +73,8 @@ class WritingDeskApi(_ActionApi):
         state = request.args.get("state") or None
         known = [name for name, _label in writing_desk.states()]
         if state and state not in known:
-            return self.response_422(message={"state": [f"unknown state {state!r}; one of {', '.join(known)}"]})
+            return self.response_422(message={"state": [_("unknown state %(state)s; one of %(known)s",
+                                                            state=state, known=", ".join(known))]})
         flag = lambda name: (request.args.get(name) or "").lower() in ("1", "true", "yes")  # noqa: E731
         result = writing_desk.desk(db.session, state=state, manager_id=g.user.id if flag("mine") else None,
                                    flagged=flag("waiting"), page=request.args.get("page", 0, type=int),
@@ -122,10 +124,10 @@ class WritingDeskApi(_ActionApi):
         """
         body = request.get_json(silent=True) or {}
         if not isinstance(body, dict):
-            return self.response_400(message="JSON object expected")
+            return self.response_400(message=_("JSON object expected"))
         fields = [f for f in ("assignee", "manager") if body.get(f) not in (None, "")]
         if len(fields) != 1:
-            return self.response_422(message={"assignee": ["give exactly one of assignee or manager (a user id)"]})
+            return self.response_422(message={"assignee": [_("give exactly one of assignee or manager (a user id)")]})
         try:
             order = assignment.reassign(db.session, order_id, field=fields[0], user_id=body[fields[0]],
                                         actor=g.user, reason=body.get("reason"),
@@ -205,5 +207,5 @@ class MyOffersApi(_ActionApi):
         body = request.get_json(silent=True) or {}
         reason = (body.get("reason") or "").strip() if isinstance(body, dict) else ""
         if not reason:
-            return self.response_422(message={"reason": ["say why you decline (the reason is kept with the offer)"]})
+            return self.response_422(message={"reason": [_("say why you decline (the reason is kept with the offer)")]})
         return self._answer(order_id, "decline", reason)
