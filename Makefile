@@ -35,6 +35,7 @@ bench: setup-dev
 	$(BIN)/python bench/rules.py
 	$(BIN)/python bench/workflow.py
 	$(BIN)/python bench/lists.py
+	$(BIN)/python bench/intake.py
 
 translations: setup-dev
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _ -k gettext -k ngettext:1,2 -o app/translations/messages.pot .

@@ -67,3 +67,6 @@ def register_cli(app) -> None:
     from .money_cli import register_money_cli
 
     register_money_cli(app)
+    from .cli_repair import register as register_repair_cli
+
+    register_repair_cli(app)

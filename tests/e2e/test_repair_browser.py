@@ -153,3 +153,27 @@ def test_repair_shop_end_to_end(page: Page, login_page, app):
         claim = db.session.execute(select(Order).where(Order.number != number, Order.details["warranty_of"].as_string()
                                                        == number)).scalar_one()
         assert claim.state == "ready" and str(claim.price) == "300000.00"
+
+
+def test_bulk_intake_shows_progress_and_rejected_rows(page: Page, login_page, app, tmp_path):
+    import datetime as dt
+
+    later = (dt.datetime.now() + dt.timedelta(days=3)).strftime("%Y-%m-%d %H:%M")
+    tag = uuid.uuid4().hex[:6]
+    lines = ["device_type,brand,model,serial_number,faults,pickup_at,customer_waits"]
+    lines += [f"laptop,Lenovo,E14,{tag}-{i},Does not boot,{later}," for i in range(2500)]
+    lines += ["fridge,Acme,,x,Too cold,,yes", "laptop,HP,,y,ok,,yes"]
+    path = tmp_path / "company-devices.csv"
+    path.write_text("\n".join(lines) + "\n")
+    login_page("manager")
+    page.goto("/repair/import")
+    page.set_input_files("#import-file", str(path))
+    page.select_option("#import-customer", label="PT Maju Jaya (PT Maju Jaya)")
+    page.click("#start-import")
+    expect(page).to_have_url(re.compile(r"/repair/import/\d+"))
+    expect(page.locator("#import-summary")).to_have_attribute("data-status", "done", timeout=60_000)
+    expect(page.locator("#import-bar")).to_have_text("100%")
+    expect(page.locator("#import-created")).to_have_text("2500")
+    expect(page.locator("#import-rejected")).to_have_text("2")
+    expect(page.locator("tr.rejected-row[data-row='2501']")).to_contain_text("device_type: must be one of")
+    expect(page.locator("tr.rejected-row[data-row='2502']")).to_contain_text("faults: must be at least 3 characters")

@@ -5,6 +5,7 @@ import datetime as dt
 import json
 from decimal import Decimal
 from enum import Enum
+from collections import abc
 from typing import Any, Mapping, NamedTuple
 
 
@@ -32,7 +33,7 @@ def jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Enum):
         return jsonable(value.value)
-    if isinstance(value, Mapping):
+    if isinstance(value, abc.Mapping):  # typing.Mapping's isinstance is ~40x slower
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         return [jsonable(v) for v in value]

@@ -21,6 +21,7 @@ import logging
 import secrets
 import threading
 from decimal import Decimal
+from functools import lru_cache
 
 from flask_babel import lazy_gettext as _
 from sqlalchemy import func, insert, select, update
@@ -50,6 +51,7 @@ WAIT_HOURS = tickets.WAIT_HOURS
 # --------------------------------------------------------------------------- reading rows
 
 
+@lru_cache(maxsize=1024)
 def _header(name) -> str:
     key = str(name or "").strip().lower().replace(" ", "_").replace("-", "_")
     return ALIASES.get(key, key)
@@ -249,6 +251,7 @@ class _Work:
         self.batch_id = batch.id
         self.service = batch.service
         self.schema = self.service.form_schema or []
+        self.form_names = {f["name"] for f in self.schema}
         self.tz = tickets.business_tz()
         self.default_customer_id = batch.customer_id
         self.actor_id = batch.created_by_id
@@ -291,7 +294,7 @@ class _Work:
         for name in unknown:
             errors[name] = [_("is not a column of the bulk intake")]
         customer_id = self._customer(row, errors)
-        details = tickets.form_details(self.service, clean)
+        details = tickets.form_details(self.service, clean, self.form_names)
         if not errors:
             try:
                 details = validate_details(self.schema, details)
@@ -340,7 +343,8 @@ class _Work:
                 rejected.append({"row": index, "errors": {k: [str(m) for m in v] for k, v in errors.items()}})
                 continue
             valid.append(values)
-            decisions.append(decision if decision is not None and decision.changed else None)
+            # to_dict once: the event and the stored decision carry the same record
+            decisions.append(decision.to_dict() if decision is not None and decision.changed else None)
         numbers = reserve_numbers(session, REPAIR_KIND, len(valid))
         if valid:
             self._write(valid, decisions, numbers, now)
@@ -368,19 +372,24 @@ class _Work:
             "priority": v["priority"], "created": now, "updated": now, "version": 1,
         } for v, number in zip(valid, numbers)]
         order_table = Order.__table__
-        ids = conn.execute(insert(order_table).returning(order_table.c.id, sort_by_parameter_order=True),
-                           order_rows).scalars().all()
+        conn.execute(insert(order_table), order_rows)
+        # The numbers are ours alone (a reserved block): they find the new ids in one query,
+        # cheaper than RETURNING, which SQLite can only do one row at a time in order.
+        found = dict(conn.execute(select(order_table.c.number, order_table.c.id)
+                                  .where(order_table.c.number.in_(numbers))).all())
+        ids = [found[number] for number in numbers]
         write_related(conn, ids, valid, decisions, now=now, actor_id=self.actor_id, currency=service.currency,
                       base_price=Decimal(service.base_price or 0), state=self.state)
 
 
-def event_decision(decision) -> dict | None:
-    return {"decisions": [decision.to_dict()]} if decision is not None else None
+def event_decision(decision: dict | None) -> dict | None:
+    return {"decisions": [decision]} if decision is not None else None
 
 
 def write_related(conn, ids, valid, decisions, *, now, actor_id, currency, base_price, state) -> None:
     """The rows that go with each new ticket: its create event, repair record, diagnosis line
-    and the intake decision that changed it (one executemany per table)."""
+    and the intake decision that changed it (``decisions``: Decision.to_dict() or None), one
+    executemany per table."""
     conn.execute(insert(OrderEvent.__table__), [{
         "order_id": oid, "from_state": None, "to_state": state, "trigger": "create", "actor_id": actor_id, "at": now,
         "comment": None, "decision": event_decision(d)} for oid, d in zip(ids, decisions)])
@@ -399,9 +408,9 @@ def write_related(conn, ids, valid, decisions, *, now, actor_id, currency, base_
     changed = [(oid, d) for oid, d in zip(ids, decisions) if d is not None]
     if changed:
         rows = []
-        for oid, d in changed:
-            data = d.to_dict()
-            rows.append({"rule_set_key": d.key, "version": d.version, "context": d.context, "values": data["values"],
-                         "fired": data["fired"], "actions": data["actions"], "subject_type": "Order",
-                         "subject_id": oid, "order_id": oid, "created": now, "changed": True})
+        for oid, data in changed:
+            rows.append({"rule_set_key": data["key"], "version": data["version"], "context": data["context"],
+                         "values": data["values"], "fired": data["fired"], "actions": data["actions"],
+                         "subject_type": "Order", "subject_id": oid, "order_id": oid, "created": now,
+                         "changed": True})
         conn.execute(insert(Decision.__table__), rows)

@@ -185,9 +185,10 @@ def clean_intake(data: dict, service: Service, *, tz, now: dt.datetime | None = 
     return clean, errors
 
 
-def form_details(service: Service, clean: dict) -> dict:
-    """The service's form fields filled from the intake (validated by its form schema)."""
-    names = {f["name"] for f in service.form_schema or []}
+def form_details(service: Service, clean: dict, names: set | None = None) -> dict:
+    """The service's form fields filled from the intake (validated by its form schema);
+    ``names`` (the schema's field names) spares recomputing them for every bulk row."""
+    names = names if names is not None else {f["name"] for f in service.form_schema or []}
     values = {"device_type": clean["device_type"], "brand": clean["brand"], "model": clean["model"],
               "serial_number": clean["serial_number"], "fault": clean["faults"], "waits": clean["customer_waits"]}
     return {k: v for k, v in values.items() if k in names and v not in (None, "")}
