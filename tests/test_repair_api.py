@@ -108,6 +108,18 @@ def test_row_level_access_on_tickets(app):
                          json={"description": "x", "rate": "1"}).status_code == 403
     page = customer.get(f"/orderview/show/{customers_own}").get_data(as_text=True)
     assert 'id="repair-panel"' in page and 'id="add-part-form"' not in page
+    assert customer.get(f"/api/v1/repair/ticket/{customers_own}/receipt.pdf").data.startswith(b"%PDF")
+    with app.app_context():
+        from app.models import ImportBatch, PartSale
+
+        sale = db.session.execute(select(PartSale.id)).scalars().first()
+        batch = db.session.execute(select(ImportBatch.id)).scalars().first()
+    if sale:  # the shop's sales and imports are not a customer's business
+        assert customer.get(f"/api/v1/repair/sale/{sale}").status_code == 404
+        assert customer.get(f"/repair/sale/{sale}").status_code == 404
+    if batch:
+        assert customer.get(f"/api/v1/repair/import/{batch}").status_code == 404
+        assert customer.get(f"/repair/import/{batch}/progress").status_code == 404
 
 
 def test_counter_intake_page_opens_a_ticket(app):

@@ -43,6 +43,12 @@ def test_pick_up_starts_the_warranty_of_the_service(app):
         assert ticket.warranty_until == today + dt.timedelta(days=30)
         status = warranty.status(db.session, order)
         assert status.covered and status.days_left == 30
+        from app.models import Notification
+
+        told = db.session.execute(select(Notification).where(Notification.order_id == order.id,
+                                                             Notification.template == "warranty_started",
+                                                             Notification.channel == "email")).scalar_one()
+        assert f"Your warranty runs until {ticket.warranty_until.isoformat()}." in told.body
 
 
 def test_claim_on_the_last_day_is_free_check_and_labour_parts_charged(app):

@@ -457,7 +457,7 @@ class RepairApi(BaseApi):
             200: {description: the sale}
         """
         sale = db.session.get(PartSale, sale_id)
-        if sale is None:
+        if sale is None or access.is_customer_only(g.user):  # a customer reads their tickets only
             return self.response_404()
         return self.response(200, **sale_json(sale))
 
@@ -523,7 +523,7 @@ class RepairApi(BaseApi):
             200: {description: progress}
         """
         batch = db.session.get(ImportBatch, batch_id)
-        if batch is None:
+        if batch is None or access.is_customer_only(g.user):  # a customer reads their tickets only
             return self.response_404()
         return self.response(200, **bulk.progress(batch, errors_limit=10**6))
 

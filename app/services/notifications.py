@@ -104,7 +104,18 @@ def _with_order(session: Session, context: dict, order) -> dict:
             log.exception("order money for a notification failed")
     context.setdefault("order", context.get("order_number", ""))
     context.setdefault("title", context.get("order_title", ""))
+    if order is not None:
+        for provider in CONTEXT_PROVIDERS:
+            try:
+                provider(session, order, context)
+            except Exception:  # noqa: BLE001 - a message never fails for want of figures
+                log.exception("notification context provider %s failed", provider)
     return context
+
+
+#: ``provider(session, order, context)`` adds what a domain's templates may use (setdefault);
+#: e.g. the repair shop adds warranty_until and the tracking code.
+CONTEXT_PROVIDERS: list = []
 
 
 def notify(session: Session, *, to: list, template: str, context: dict, order=None,

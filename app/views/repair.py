@@ -50,6 +50,13 @@ def _visible(order_id) -> Order:
     return order
 
 
+def _staff_only() -> None:
+    """Counter sales and imports are the shop's business: a customer's Repair read covers only
+    their own tickets (row level), so anything else is a 404 for them."""
+    if access.is_customer_only(g.user):
+        abort(404)
+
+
 def _run(order_id, action, done_message):
     """Run a ticket action in one transaction; bad input and stale revisions are flashed."""
     _visible(order_id)
@@ -233,12 +240,14 @@ class RepairView(BaseView):
     @expose("/sales")
     @has_access
     def sales_list(self):
+        _staff_only()
         return self.render_template("repair/sales.html", sales=sales.recent_sales(db.session), money=money,
                                     sale_total=sales.sale_total, sale_paid=sales.sale_paid, when=when)
 
     @expose("/sale/<int:sale_id>")
     @has_access
     def sale_show(self, sale_id):
+        _staff_only()
         sale = db.session.get(PartSale, sale_id) or abort(404)
         return self.render_template("repair/sale_show.html", sale=sale, money=money, total=sales.sale_total(sale),
                                     paid=sales.sale_paid(sale), charge=lines.part_line_charge, when=when)
@@ -257,6 +266,7 @@ class RepairView(BaseView):
     @expose("/sale/<int:sale_id>/receipt.pdf")
     @has_access
     def sale_receipt(self, sale_id):
+        _staff_only()
         sale = db.session.get(PartSale, sale_id) or abort(404)
         pdf = receipt.sale_receipt(db.session, sale, shop=current_app.config.get("APP_NAME", "Orderflow"))
         return Response(pdf, mimetype="application/pdf",
@@ -290,6 +300,7 @@ class RepairView(BaseView):
     @expose("/import/<int:batch_id>")
     @has_access
     def import_show(self, batch_id):
+        _staff_only()
         batch = db.session.get(ImportBatch, batch_id) or abort(404)
         return self.render_template("repair/import_show.html", batch=batch, when=when)
 
@@ -297,6 +308,7 @@ class RepairView(BaseView):
     @has_access
     def import_status(self, batch_id):
         """The batch's progress, polled by its page while the import works in the background."""
+        _staff_only()
         batch = db.session.get(ImportBatch, batch_id) or abort(404)
         return jsonify(bulk.progress(batch))
 

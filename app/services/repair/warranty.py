@@ -69,6 +69,16 @@ def status(session, order: Order, on: dt.date | None = None) -> WarrantyStatus:
                           days_left=(until - on).days if covered else None, claims=claims_of(session, order.id))
 
 
+def notification_context(session, order, context) -> None:
+    """What repair templates may use: warranty_until, tracking_code (notifications provider)."""
+    if order.workflow_key != lines.REPAIR_KIND:
+        return
+    ticket = session.get(RepairTicket, order.id)
+    if ticket is not None:
+        context.setdefault("warranty_until", ticket.warranty_until.isoformat() if ticket.warranty_until else "")
+        context.setdefault("tracking_code", ticket.tracking_code)
+
+
 @on_transition
 def on_repair_state_entered(session, order, plan, source, actor) -> None:
     """Before the effects: entering ``ready`` bills the lines' total (the payment request and
@@ -125,3 +135,13 @@ def open_claim(session, original_id: int, *, faults: str, actor=None, on: dt.dat
 
         fire(session, claim.id, "start_warranty_check", actor=actor, comment=note)
     return claim, covered
+
+
+def _register() -> None:
+    from ..notifications import CONTEXT_PROVIDERS
+
+    if notification_context not in CONTEXT_PROVIDERS:
+        CONTEXT_PROVIDERS.append(notification_context)
+
+
+_register()
