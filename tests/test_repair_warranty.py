@@ -124,3 +124,17 @@ def test_a_ticket_not_picked_up_has_no_warranty_to_claim(app):
         except ValidationFailed as exc:
             db.session.rollback()
             assert "no warranty yet" in exc.errors["order"][0]
+
+
+def test_a_void_warranty_makes_the_labour_paid_again(app):
+    with app.app_context():
+        original = picked_up_ticket()
+        claim, covered = warranty.open_claim(db.session, original.id, faults="Dropped it", actor=user("manager"))
+        db.session.commit()
+        assert covered and claim.price == Decimal("0.00")
+        transitions.fire(db.session, claim.id, "warranty_void", actor=user("manager"), comment="Water damage")
+        db.session.commit()
+        claim = db.session.get(Order, claim.id)
+        assert claim.state == "diagnosing" and claim.details["labor_free"] is False
+        assert claim.price == Decimal(claim.service.base_price)  # the check is charged now
+        assert lines.totals(db.session, claim).labour == claim.price
