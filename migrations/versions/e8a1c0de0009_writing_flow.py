@@ -1,14 +1,14 @@
 """writing flow: per-service workflow settings (auto offer, offer answer time, manager routing)
 
 Revision ID: e8a1c0de0009
-Revises: d7b1c0de0008
+Revises: f3a1c0de0012
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = 'e8a1c0de0009'
-down_revision = 'd7b1c0de0008'
+down_revision = 'f3a1c0de0012'
 branch_labels = None
 depends_on = None
 
