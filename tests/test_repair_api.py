@@ -209,3 +209,24 @@ def test_parts_catalog_crud_checks_input(app):
     assert _client(app, "technician").post("/api/v1/part/", json={"sku": "X"}).status_code == 403
     page = manager.get(f"/partview/show/{pid}").get_data(as_text=True)
     assert 'id="stock-movements"' in page and 'id="restock-form"' in page
+
+
+def test_staff_edit_a_diagnosed_ticket_keeping_the_workflows_details(app):
+    """The workflow's own details (diagnosis, warranty link) are not form fields: editing the
+    ticket keeps them, while a key neither the form nor the workflow knows is still refused."""
+    from repair_helpers import to_repairing
+
+    with app.app_context():
+        order = new_ticket()
+        to_repairing(order.id, diagnosis="Cracked hinge")
+        order_id = order.id
+    manager = _client(app, "manager")
+    current = manager.get(f"/api/v1/order/{order_id}").get_json()["result"]
+    details = dict(current["details"])
+    assert details["diagnosis"] == "Cracked hinge"
+    response = manager.put(f"/api/v1/order/{order_id}", json={"title": "Hinge repair", "details": details})
+    assert response.status_code == 200, response.get_json()
+    stored = manager.get(f"/api/v1/order/{order_id}").get_json()["result"]
+    assert stored["title"] == "Hinge repair" and stored["details"]["diagnosis"] == "Cracked hinge"
+    refused = manager.put(f"/api/v1/order/{order_id}", json={"details": {**details, "colour": "red"}})
+    assert refused.status_code == 422 and "colour" in str(refused.get_json())

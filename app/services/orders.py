@@ -227,11 +227,20 @@ def order_count_for_customer(session: Session, customer_id: int) -> int:
 
 
 def revalidate_order(session: Session, order: Order) -> Order:
-    """Checks an edited order's user-supplied fields again; platform fields stay as they are."""
+    """Checks an edited order's user-supplied fields again; platform fields stay as they are.
+
+    ``details`` keys the order's workflow owns (a repair diagnosis, a warranty link) are not
+    form fields: they pass through unchecked instead of being refused as unknown."""
     errors: dict[str, list] = {}
     service = order.service or session.get(Service, order.service_id)
+    details = dict(order.details or {})
     try:
-        order.details = validate_details(service.form_schema or [], order.details or {})
+        owned = workflows.for_order(session, order).definition.detail_fields
+    except LookupError:
+        owned = frozenset()
+    kept = {k: details.pop(k) for k in list(details) if k in owned}
+    try:
+        order.details = {**validate_details(service.form_schema or [], details), **kept}
     except ValidationFailed as exc:
         errors.update({f"details.{k}": v for k, v in exc.errors.items()})
     if "quantity" in (order.details or {}):

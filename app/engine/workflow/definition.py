@@ -147,6 +147,18 @@ class WorkflowDefinition:
             seen.setdefault(t.trigger, None)
         return tuple(seen)
 
+    @property
+    def detail_fields(self) -> FrozenSet[str]:
+        """``details`` keys the workflow itself reads or writes (``field: details.diagnosis``):
+        they live beside the service's form fields without being part of its form."""
+        names = set()
+        for t in self.transitions:
+            for step in (*t.guards, *t.effects):
+                field_name = step.get("field")
+                if isinstance(field_name, str) and field_name.startswith("details."):
+                    names.add(field_name.split(".", 1)[1])
+        return frozenset(names)
+
     def state(self, name: str) -> StateDef:
         for s in self.states:
             if s.name == name:
