@@ -282,3 +282,14 @@ def test_staff_add_a_work_with_its_files_in_the_browser(app, login_as):
     assert "Browser-added essay on the Silk Road" in listing
     assert login_as("customer").get("/readyworkview/list/").status_code in (302, 403)
     assert app.test_client().get(f"/catalog/work/{work_id}/preview").data == b"first page only"
+
+
+def test_catalog_staff_download_the_file_buyers_and_workers_cannot(app, login_as):
+    work_id = a_work(app)
+    owner = login_as("owner")
+    assert f"/readyworkview/file/{work_id}" in owner.get(f"/readyworkview/show/{work_id}").get_data(as_text=True)
+    response = owner.get(f"/readyworkview/file/{work_id}")
+    assert response.status_code == 200 and response.data == _file_bytes(app, work_id)
+    for username in ("customer", "author"):
+        refused = login_as(username).get(f"/readyworkview/file/{work_id}")
+        assert refused.status_code in (302, 403, 404) and refused.data != _file_bytes(app, work_id)

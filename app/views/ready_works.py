@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
-from flask_appbuilder import BaseView, action, expose
+from flask_appbuilder import BaseView, action, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _
 from flask_wtf.file import FileField
@@ -195,6 +195,8 @@ def _uploads(item) -> None:
 class ReadyWorkView(OrderflowModelView):
     datamodel = SQLAInterface(ReadyWork)
     class_permission_name = "ReadyWork"
+    method_permission_name = {**OrderflowModelView.method_permission_name, "file": "edit"}
+    show_template = "catalog/work_show.html"
     list_columns = ["title", "subject", "work_type", "pages", "price_display", "file_name", "active"]
     show_columns = ["title", "subject", "work_type", "pages", "summary", "preview_text", "price_display",
                     "file_name", "file_type", "file_size", "preview_name", "active", "created", "updated"]
@@ -230,6 +232,16 @@ class ReadyWorkView(OrderflowModelView):
     def _check(self, item):
         _uploads(item)
         catalog.check_work(item, current_app.config.get("CURRENCIES"))
+
+    @expose("/file/<int:pk>")
+    @has_access
+    def file(self, pk):
+        """Staff who may edit the catalog check what they sell (buyers go through a paid link)."""
+        item = self.datamodel.get(pk)
+        path = catalog.work_path(current_app.config["UPLOAD_FOLDER"], item) if item and item.file else None
+        if path is None or not path.exists():
+            abort(404)
+        return send_file(path, download_name=item.file_name, as_attachment=True, mimetype=item.file_type)
 
     def pre_add(self, item):
         self._check(item)
