@@ -35,6 +35,9 @@ class FastListMixin:
     """
 
     list_widget = FastListWidget
+    #: column -> function(row) for a shown value that needs the whole row, e.g. a state's
+    #: label, which depends on the order's workflow (FAB's formatters see the value only)
+    row_formatters: dict = {}
 
     def __init__(self, *args, **kwargs):
         self.datamodel = FastSQLAInterface.from_interface(self.datamodel)
@@ -76,10 +79,15 @@ class FastListMixin:
             page=page, page_size=page_size, eager=self._list_relations(),
         )
         pks = [self._serialize_pk_if_composite(pk) for pk in self.datamodel.get_keys(result.items)]
+        values = list(self.datamodel.get_values(result.items, self.list_columns))
+        for row, shown in zip(result.items, values):
+            for column, format_row in self.row_formatters.items():
+                if column in shown:
+                    shown[column] = format_row(row)
         widgets["list"] = self.list_widget(
             label_columns=self.label_columns,
             include_columns=self.list_columns,
-            value_columns=self.datamodel.get_values(result.items, self.list_columns),
+            value_columns=values,
             order_columns=self.order_columns,
             formatters_columns=self.formatters_columns,
             page=page,

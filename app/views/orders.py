@@ -13,7 +13,7 @@ from ..services.orders import prepare_order
 from ..permissions import VIEW_METHOD_PERMISSIONS
 from .base import RowLevelModelView, flash_validation
 from .fields import JSONTextAreaField
-from .formatting import money, when
+from .formatting import details_list, money, when
 
 ATTACHMENT_KIND_LABELS = {
     "brief": _("Brief"),
@@ -138,6 +138,15 @@ class AttachmentView(RowLevelModelView):
         return redirect(request.referrer or url_for("OrderView.show", pk=order_id))
 
 
+def _status_label(order) -> str:
+    """The label of the order's state in its own workflow version; customers see theirs."""
+    from ..services import workflows
+
+    if access.is_customer_only(g.user):
+        return workflows.customer_label(order.workflow_key, order.state, order.workflow_version)
+    return workflows.state_label(order.workflow_key, order.state, order.workflow_version)
+
+
 class OrderView(RowLevelModelView):
     datamodel = SQLAInterface(Order)
     class_permission_name = "Order"
@@ -149,7 +158,8 @@ class OrderView(RowLevelModelView):
     order_columns = ["number", "title", "state", "priority", "deadline", "price"]
     search_columns = ["number", "title", "service", "customer", "state", "priority", "assignee", "division", "deadline", "created"]
     show_fieldsets = [
-        (_("Order"), {"fields": ["number", "title", "service", "customer", "state", "priority", "description", "details", "quantity", "price_display", "deadline"]}),
+        # the status (its label) heads the page, above the workflow buttons
+        (_("Order"), {"fields": ["number", "title", "service", "customer", "priority", "description", "details", "quantity", "price_display", "deadline"]}),
         (_("People"), {"fields": ["manager", "assignee", "division"]}),
         (_("Workflow"), {"fields": ["workflow_key", "workflow_version", "created", "updated", "version"]}),
     ]
@@ -160,7 +170,9 @@ class OrderView(RowLevelModelView):
     base_order = ("id", "desc")
     formatters_columns = {"deadline": when, "created": when, "updated": when,
                           "customer": lambda v: _private_to_authors(v),
-                          "price_display": lambda v: _private_to_authors(v)}
+                          "price_display": lambda v: _private_to_authors(v),
+                          "details": details_list}
+    row_formatters = {"state": lambda order: _status_label(order)}
     label_columns = {
         "number": _("Number"),
         "title": _("Title"),
