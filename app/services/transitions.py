@@ -106,7 +106,7 @@ def available_triggers(session, order: Order, user) -> list:
         infos = wf.available_triggers(order.state, roles)
     except (TransitionError, LookupError):
         return []
-    return [(str(i.label or i.name), i.name) for i in infos]
+    return [(workflows.translated(str(i.label)) if i.label else i.name, i.name) for i in infos]
 
 
 def _load(session, order_id: int) -> Order:

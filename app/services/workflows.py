@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Optional
 
-from flask_babel import lazy_gettext as _
+from flask_babel import pgettext, lazy_gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -195,10 +195,17 @@ def starting_point(session, kind: str) -> tuple[int, str]:
     return wf.version, wf.initial_state
 
 
+def translated(label: str) -> str:
+    """A workflow's label (data) in the user's language: the shipped files' labels are in the
+    catalogs under the context "workflow" (babel.cfg extracts them); a label an admin typed
+    in the editor shows as typed."""
+    return pgettext("workflow", label) if label else label
+
+
 def customer_label(kind: str, state: str, version: Optional[int] = None) -> str:
     try:
         wf = compiled(None, kind, version) if version else published(None, kind)
-        return wf.customer_label(state) or wf.label(state)
+        return translated(wf.customer_label(state) or wf.label(state))
     except Exception:
         return state.replace("_", " ").capitalize()
 
@@ -206,7 +213,7 @@ def customer_label(kind: str, state: str, version: Optional[int] = None) -> str:
 def state_label(kind: str, state: str, version: Optional[int] = None) -> str:
     try:
         wf = compiled(None, kind, version) if version else published(None, kind)
-        return wf.label(state)
+        return translated(wf.label(state))
     except Exception:
         return state.replace("_", " ").capitalize()
 

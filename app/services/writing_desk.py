@@ -38,7 +38,7 @@ def states() -> list[tuple[str, str]]:
         wf = workflows.published(None, WORKFLOW)
     except LookupError:
         return []
-    return [(s, wf.label(s)) for s in wf.states]
+    return [(s, workflows.translated(wf.label(s))) for s in wf.states]
 
 
 @dataclass
