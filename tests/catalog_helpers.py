@@ -1,53 +1,15 @@
-"""Helpers for the catalog and reviews tests: a loopback SMTP server (aiosmtpd), links in
-e-mails, completed writing orders and fresh authors."""
+"""Helpers for the catalog and reviews tests: links in e-mails, completed writing orders and
+fresh authors (the loopback SMTP server is smtp_helpers)."""
 from __future__ import annotations
 
-import contextlib
-import email
-import email.policy
 import re
-import socket
 import uuid
 from decimal import Decimal
 
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Customer, Order, ReadyWork, Service, StaffProfile
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=email.policy.default)))
-        return "250 OK"
-
-    def to(self, address):
-        return [m for rcpts, m in self.messages if address in rcpts]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def smtp_server(app, monkeypatch):
-    port = free_port()
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", port)
-    monkeypatch.setitem(app.config, "MAIL_TIMEOUT", 3)
-    controller.start()
-    try:
-        yield inbox
-    finally:
-        controller.stop()
 
 
 def send_all(session) -> int:

@@ -15,13 +15,14 @@ from app.models import CatalogPurchase, Notification, Payment, ReadyWork
 from app.models.types import utcnow
 from app.services import ready_works as catalog
 from app.services.payment_methods.sandbox import SIGNATURE_HEADER, callback_body, sign
-from catalog_helpers import a_work, address, link_in, send_all, smtp_server
+from catalog_helpers import a_work, address, link_in, send_all
 from helpers import login
+from smtp_helpers import smtp_server
 
 
 @pytest.fixture
-def smtp(app, monkeypatch):
-    with smtp_server(app, monkeypatch) as inbox:
+def smtp(app):
+    with smtp_server(app) as inbox:
         yield inbox
 
 

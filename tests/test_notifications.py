@@ -2,15 +2,11 @@
 nothing lost while the server is down, failed after N tries, templates, the in-app bell."""
 from __future__ import annotations
 
-import email
-import email.policy
 import io
-import socket
 import uuid
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from app.extensions import db
@@ -20,48 +16,13 @@ from app.services import attachments as attachment_service
 from app.services.notifications import notify, send_pending
 from helpers import login
 from money_helpers import new_order
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=email.policy.default)))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from smtp_helpers import free_port, smtp_server
 
 
 @pytest.fixture
-def smtp(app, monkeypatch):
-    port = _free_port()
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", port)
-    monkeypatch.setitem(app.config, "MAIL_TIMEOUT", 3)
-    controller.start()
-    inbox.controller = controller
-    inbox.restart = lambda: _restart(inbox, port)
-    yield inbox
-    try:
-        inbox.controller.stop()
-    except Exception:  # already stopped by the test
-        pass
-
-
-def _restart(inbox, port):
-    inbox.controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    inbox.controller.start()
-
-
-def _to_me(inbox, address):
-    return [m for rcpts, m in inbox.messages if address in rcpts]
+def smtp(app):
+    with smtp_server(app) as inbox:
+        yield inbox
 
 
 def _address():
@@ -95,7 +56,7 @@ def test_email_delivered_over_smtp_with_attachment(app, smtp, tmp_path):
         number = order.number
         result = send_pending(session=db.session)
     assert result["sent"] >= 1
-    [message] = _to_me(smtp, address)
+    [message] = smtp.to(address)
     assert message["Subject"] == f"Your work for order {number}" and message["To"] == address
     files = [(p.get_filename(), p.get_payload(decode=True)) for p in message.iter_attachments()]
     assert files == [("work.txt", b"the finished work")]
@@ -115,7 +76,7 @@ def test_attachment_over_the_mail_limit_is_left_out_and_named(app, smtp, monkeyp
                context={"order": order.number, "title": order.title})
         db.session.commit()
         send_pending(session=db.session)
-    [message] = _to_me(smtp, address)
+    [message] = smtp.to(address)
     assert not list(message.iter_attachments()) and "big.txt" in message.get_body().get_content()
 
 
@@ -125,8 +86,8 @@ def test_smtp_down_midway_nothing_lost_each_sent_once(app, smtp):
         notify(db.session, to=first, template="order_ready", context={"order": "A-1", "title": "t"})
         db.session.commit()
         send_pending(session=db.session)
-        assert all(len(_to_me(smtp, a)) == 1 for a in first)
-        smtp.controller.stop()  # the mail server goes away
+        assert all(len(smtp.to(a)) == 1 for a in first)
+        smtp.stop()  # the mail server goes away
         notify(db.session, to=later, template="order_ready", context={"order": "A-2", "title": "t"})
         db.session.commit()
         result = send_pending(session=db.session)
@@ -142,11 +103,11 @@ def test_smtp_down_midway_nothing_lost_each_sent_once(app, smtp):
         rows = db.session.execute(select(Notification).where(Notification.email.in_(first + later))).scalars().all()
         assert {r.status for r in rows} == {"sent"}
         send_pending(utcnow() + timedelta(hours=2), session=db.session)
-    assert all(len(_to_me(smtp, a)) == 1 for a in first + later)
+    assert all(len(smtp.to(a)) == 1 for a in first + later)
 
 
 def test_after_max_attempts_failed_and_visible_to_staff(app, monkeypatch):
-    monkeypatch.setitem(app.config, "MAIL_PORT", _free_port())  # nobody listens
+    monkeypatch.setitem(app.config, "MAIL_PORT", free_port())  # nobody listens
     monkeypatch.setitem(app.config, "NOTIFICATION_MAX_ATTEMPTS", 2)
     address = _address()
     with app.app_context():
@@ -236,5 +197,5 @@ def test_notifications_send_cli(app, smtp):
         db.session.commit()
     result = app.test_cli_runner().invoke(args=["notifications", "send"])
     assert result.exit_code == 0 and "'sent'" in result.output
-    [message] = _to_me(smtp, address)
+    [message] = smtp.to(address)
     assert message["Subject"] == "Payment received for order CLI-1"

@@ -17,8 +17,8 @@ from app.extensions import db
 from app.models import (AssignmentRecord, Attachment, LedgerEntry, Notification, Offer, Order, OrderEvent, Payment,
                         Payout, Service, StaffProfile, Timer, User)
 from helpers import login
-from writing_helpers import (PAPER_DETAILS, open_offer, paper_service_id, payment_of, roomy_authors, sandbox_pays,
-                             smtp_server, upload)
+from smtp_helpers import smtp_server
+from writing_helpers import PAPER_DETAILS, open_offer, paper_service_id, payment_of, roomy_authors, sandbox_pays, upload
 
 
 @pytest.fixture(scope="module", autouse=True)

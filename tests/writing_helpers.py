@@ -1,14 +1,10 @@
-"""Helpers for the academic-writing story tests (API and browser): roomy authors, a loopback
-SMTP server (aiosmtpd), a signed sandbox payment, who holds an order's offer."""
+"""Helpers for the academic-writing story tests (API and browser): roomy authors, a signed
+sandbox payment, who holds an order's offer (the loopback SMTP server is smtp_helpers)."""
 from __future__ import annotations
 
 import contextlib
-import email
-import email.policy
 import io
-import socket
 
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from app.extensions import db
@@ -17,39 +13,6 @@ from app.services.payment_methods.sandbox import SIGNATURE_HEADER, callback_body
 
 PAPER_DETAILS = {"subject": "history", "work_type": "essay", "topic": "The Decembrists and the army",
                  "pages": 6, "requirements": "APA style"}
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=email.policy.default)))
-        return "250 OK"
-
-    def to(self, address):
-        return [m for rcpts, m in self.messages if address in rcpts]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def smtp_server(app):
-    """A real SMTP server on loopback; the app's MAIL_* settings point at it meanwhile."""
-    inbox, port = Inbox(), _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    before = {k: app.config.get(k) for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_TIMEOUT")}
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=3)
-    controller.start()
-    try:
-        yield inbox
-    finally:
-        controller.stop()
-        app.config.update(before)
 
 
 @contextlib.contextmanager

@@ -14,12 +14,13 @@ from app.extensions import db
 from app.models import CatalogPurchase
 from app.models.types import utcnow
 from app.services import ready_works as catalog
-from catalog_helpers import address, link_in, send_all, smtp_server
+from catalog_helpers import address, link_in, send_all
+from smtp_helpers import smtp_server
 
 
 @pytest.fixture
-def smtp(app, monkeypatch):
-    with smtp_server(app, monkeypatch) as inbox:
+def smtp(app):
+    with smtp_server(app) as inbox:
         yield inbox
 
 

@@ -13,7 +13,8 @@ import uuid
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from writing_helpers import open_offer, roomy_authors, smtp_server
+from smtp_helpers import smtp_server
+from writing_helpers import open_offer, roomy_authors
 
 
 def _switch(page: Page, login_page, username: str):
