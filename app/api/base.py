@@ -13,6 +13,28 @@ from ..fast_lists import FastSQLAInterface, InvalidCursor, sortable_by_index
 from ..permissions import API_METHOD_PERMISSIONS
 from ..security_filters import row_level_filters
 from ..services.errors import ValidationFailed
+from ..services.transitions import GuardFailed, OrderNotFound
+
+
+def refused(api, exc: Exception):
+    """The answer to a service call that refused, after rolling its transaction back.
+
+    Bad input is a 422 naming each field (or the error's own ``http_status``: 409 for a repair
+    ticket that can no longer change); failed guards a 422 listing them; a missing or invisible
+    order or record (OrderNotFound, LookupError) a 404; PermissionError a 403; any other refused
+    transition its ``http_status`` (403 trigger not allowed, 409 state or revision) with its text.
+    Callers catch only what they mean to answer this way."""
+    db.session.rollback()
+    if isinstance(exc, ValidationFailed):
+        status = getattr(exc, "http_status", 422)
+        return api.response_422(message=exc.errors) if status == 422 else api.response(status, message=exc.errors)
+    if isinstance(exc, GuardFailed):
+        return api.response_422(message={"guards": exc.failures})
+    if isinstance(exc, (OrderNotFound, LookupError)):
+        return api.response_404()
+    if isinstance(exc, PermissionError):
+        return api.response_403()
+    return api.response(exc.http_status, message=str(exc))
 
 
 class OrderflowModelApi(ModelRestApi):
@@ -24,15 +46,13 @@ class OrderflowModelApi(ModelRestApi):
         try:
             return super().post_headless()
         except ValidationFailed as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
+            return refused(self, exc)
 
     def put_headless(self, pk):
         try:
             return super().put_headless(pk)
         except ValidationFailed as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
+            return refused(self, exc)
 
 
 class FastListApiMixin:

@@ -16,7 +16,7 @@ from ..permissions import API_METHOD_PERMISSIONS
 from ..services import access, attachments as attachment_service, ledger as ledger_service, money_access
 from ..services import notifications as notification_service, payments as payment_service
 from ..services.errors import ValidationFailed
-from .base import OrderflowModelApi, RowLevelModelApi
+from .base import OrderflowModelApi, RowLevelModelApi, refused
 
 PAYMENT_FIELDS = [
     "id", "order.id", "order.number", "catalog_purchase.id", "catalog_purchase.reference", "purpose", "method", "provider", "payment_type",
@@ -85,8 +85,7 @@ class PaymentApi(RowLevelModelApi):
             result = fn()
             db.session.commit()
         except ValidationFailed as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
+            return refused(self, exc)
         return self.response(200, **payment_json(result))
 
     @expose("/<int:pk>/methods", methods=["GET"])
@@ -267,8 +266,7 @@ class PayoutApi(RowLevelModelApi):
                                                             reference=str(data.get("reference") or ""), paid_at=paid_at))
             db.session.commit()
         except ValidationFailed as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
+            return refused(self, exc)
         return self.response(200, paid=[p.id for p in done])
 
     @expose("/run", methods=["POST"])

@@ -12,7 +12,7 @@ from ..services import attachments as attachment_service
 from ..services.order_privacy import is_author_only
 from ..services.errors import ValidationFailed
 from ..services.orders import prepare_order, revalidate_order
-from .base import OrderflowModelApi, RowLevelModelApi
+from .base import OrderflowModelApi, RowLevelModelApi, refused
 
 ORDER_FIELDS = [
     "id", "number", "service.id", "service.code", "customer.id", "customer.name",
@@ -153,18 +153,8 @@ class OrderApi(RowLevelModelApi):
                                      fields=body.get("fields") or None,
                                      expected_version=body.get("expected_version"))
             db.session.commit()
-        except transitions.OrderNotFound:
-            db.session.rollback()
-            return self.response_404()
-        except transitions.GuardFailed as exc:
-            db.session.rollback()
-            return self.response_422(message={"guards": exc.failures})
-        except ValidationFailed as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
-        except transitions.TransitionError as exc:
-            db.session.rollback()
-            return self.response(exc.http_status, message=str(exc))
+        except (transitions.TransitionError, ValidationFailed) as exc:
+            return refused(self, exc)
         except Exception:
             db.session.rollback()
             raise
@@ -279,7 +269,6 @@ class AttachmentApi(RowLevelModelApi):
                 **attachment_service.upload_limits(current_app.config),
             )
         except ValidationFailed as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
+            return refused(self, exc)
         db.session.commit()
         return self.response(201, id=attachment.id, result={"original_name": attachment.original_name, "size": attachment.size})

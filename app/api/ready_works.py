@@ -13,7 +13,7 @@ from ..permissions import API_METHOD_PERMISSIONS
 from ..services import attachments as attachment_service, payments as payment_service
 from ..services import ready_works as catalog
 from ..services.errors import ValidationFailed
-from .base import OrderflowModelApi
+from .base import OrderflowModelApi, refused
 from .money import payment_json
 
 
@@ -103,8 +103,7 @@ class CatalogApi(BaseApi):
                                                name=str(data.get("name") or ""), user=_user())
             db.session.commit()
         except ValidationFailed as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
+            return refused(self, exc)
         return self.response(201, **self._purchase_body(purchase))
 
     def _purchase_body(self, purchase):
@@ -158,8 +157,7 @@ class CatalogApi(BaseApi):
                 payment_type=data.get("payment_type"))
             db.session.commit()
         except ValidationFailed as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
+            return refused(self, exc)
         return self.response(200, **payment_json(payment))
 
     @expose("/purchases/<int:purchase_id>/new_link", methods=["POST"])
@@ -178,8 +176,7 @@ class CatalogApi(BaseApi):
             catalog.send_new_link(db.session, db.session.get(CatalogPurchase, purchase_id), str(data.get("email") or ""))
             db.session.commit()
         except ValidationFailed as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
+            return refused(self, exc)
         return self.response(202, message=str(_("If this is the address the work was bought with, a new link is on its way to it.")))
 
 
@@ -219,8 +216,7 @@ class ReadyWorkApi(OrderflowModelApi):
                   **attachment_service.upload_limits(current_app.config))
             db.session.commit()
         except ValidationFailed as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
+            return refused(self, exc)
         return self.response(200, id=work.id, file_name=work.file_name, file_size=work.file_size,
                              preview_name=work.preview_name)
 
@@ -285,8 +281,7 @@ class CatalogPurchaseApi(OrderflowModelApi):
             catalog.deliver(db.session, purchase, template="catalog_new_link", attach=False)
             db.session.commit()
         except ValidationFailed as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
+            return refused(self, exc)
         return self.response(200, id=purchase.id, link_expires_at=purchase.link_expires_at.isoformat())
 
 

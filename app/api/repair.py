@@ -17,7 +17,7 @@ from ..services import access
 from ..services.errors import ValidationFailed
 from ..services.repair import bulk, lines, receipt, refunds, sales, tickets, warranty
 from ..services.transitions import TransitionError
-from .base import OrderflowModelApi
+from .base import OrderflowModelApi, refused
 
 PART_FIELDS = ["id", "sku", "name", "compatible_devices", "price_new", "price_used", "currency", "stock_new",
                "stock_used", "active"]
@@ -124,15 +124,8 @@ class RepairApi(BaseApi):
         try:
             extra = action() or {}
             db.session.commit()
-        except ValidationFailed as exc:
-            db.session.rollback()
-            return self.response(getattr(exc, "http_status", 422), message=exc.errors)
-        except TransitionError as exc:
-            db.session.rollback()
-            return self.response(exc.http_status, message=str(exc))
-        except LookupError:
-            db.session.rollback()
-            return self.response_404()
+        except (ValidationFailed, TransitionError, LookupError) as exc:
+            return refused(self, exc)
         order = db.session.get(Order, order_id)
         db.session.refresh(order)
         return self.response(status, **{**ticket_json(order), **extra})
@@ -184,8 +177,7 @@ class RepairApi(BaseApi):
             notify_received(order)
             db.session.commit()
         except ValidationFailed as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
+            return refused(self, exc)
         ticket = db.session.get(RepairTicket, order.id)
         return self.response(201, **ticket_json(order), tracking_code=ticket.tracking_code,
                              tracking_url=self._tracking(order))
@@ -353,9 +345,8 @@ class RepairApi(BaseApi):
             notify_received(claim)
             db.session.commit()
         except ValidationFailed as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
-        except TransitionError as exc:
+            return refused(self, exc)
+        except TransitionError as exc:  # failed guards too: one message, as this endpoint always answered
             db.session.rollback()
             return self.response(exc.http_status, message=str(exc))
         return self.response(201, **ticket_json(claim), covered=covered)
@@ -416,8 +407,7 @@ class RepairApi(BaseApi):
                                   condition=body.get("condition", "new"), actor=g.user, note=body.get("note"))
             db.session.commit()
         except ValidationFailed as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
+            return refused(self, exc)
         part = db.session.get(Part, part_id)
         return self.response(200, id=part.id, sku=part.sku, stock_new=part.stock_new, stock_used=part.stock_used,
                              stock_after=after)
@@ -440,8 +430,7 @@ class RepairApi(BaseApi):
                               method=body.get("method") or "cash")
             db.session.commit()
         except ValidationFailed as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
+            return refused(self, exc)
         return self.response(201, **sale_json(sale))
 
     @expose("/sale/<int:sale_id>", methods=["GET"])
@@ -479,8 +468,7 @@ class RepairApi(BaseApi):
             batch = bulk.import_rows(db.session, body.get("rows"), source="json", service=body.get("service"),
                                      customer_id=body.get("customer_id"), actor=g.user)
         except ValidationFailed as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
+            return refused(self, exc)
         return self.response(201, **bulk.progress(batch, errors_limit=10**6),
                              numbers=bulk.created_numbers(db.session, batch))
 
@@ -504,8 +492,7 @@ class RepairApi(BaseApi):
                                                 customer_id=request.form.get("customer_id") or None, actor=g.user)
             db.session.commit()
         except ValidationFailed as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
+            return refused(self, exc)
         bulk.start_background(current_app._get_current_object(), batch.id)
         return self.response(202, **bulk.progress(batch), progress_url=url_for("RepairApi.import_status",
                                                                                batch_id=batch.id))

@@ -10,7 +10,7 @@ from ..models import AuthorReview, CompanyReview, ForumPost
 from ..permissions import API_METHOD_PERMISSIONS
 from ..services import forum as forum_service, reviews as review_service
 from ..services.errors import ValidationFailed
-from .base import RowLevelModelApi
+from .base import RowLevelModelApi, refused
 
 
 def _author_review_json(r: AuthorReview) -> dict:
@@ -45,12 +45,8 @@ class AuthorReviewApi(RowLevelModelApi):
             review = review_service.rate_author(db.session, g.user, data.get("order_id"), stars=data.get("stars"),
                                                 comment=data.get("comment"))
             db.session.commit()
-        except LookupError:
-            db.session.rollback()
-            return self.response_404()
-        except ValidationFailed as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
+        except (LookupError, ValidationFailed) as exc:
+            return refused(self, exc)
         return self.response(201, **_author_review_json(review))
 
 
@@ -75,12 +71,8 @@ class CompanyReviewApi(RowLevelModelApi):
             review = review_service.review_company(db.session, g.user, stars=data.get("stars"),
                                                    text=str(data.get("text") or ""), order_id=data.get("order_id"))
             db.session.commit()
-        except LookupError:
-            db.session.rollback()
-            return self.response_404()
-        except ValidationFailed as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
+        except (LookupError, ValidationFailed) as exc:
+            return refused(self, exc)
         return self.response(201, **_company_review_json(review))
 
     @expose("/<int:pk>/moderate", methods=["POST"])
@@ -103,8 +95,7 @@ class CompanyReviewApi(RowLevelModelApi):
                                     reason=data.get("reason"))
             db.session.commit()
         except ValidationFailed as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
+            return refused(self, exc)
         return self.response(200, **_company_review_json(review))
 
 
@@ -200,8 +191,7 @@ class ForumApi(BaseApi):
                                               body=str(data.get("body") or ""))
             db.session.commit()
         except ValidationFailed as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
+            return refused(self, exc)
         return self.response(201, id=topic.id, title=topic.title)
 
     @expose("/topics/<int:topic_id>/posts", methods=["POST"])
@@ -219,11 +209,8 @@ class ForumApi(BaseApi):
             topic = forum_service.get_topic(db.session, topic_id, g.user)
             post = forum_service.reply(db.session, g.user, topic, body=str((request.get_json(silent=True) or {}).get("body") or ""))
             db.session.commit()
-        except LookupError:
-            return self.response_404()
-        except ValidationFailed as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
+        except (LookupError, ValidationFailed) as exc:
+            return refused(self, exc)
         return self.response(201, **_post_json(post))
 
     @expose("/posts/<int:post_id>/hide", methods=["POST"])
@@ -245,11 +232,8 @@ class ForumApi(BaseApi):
             forum_service.hide_post(db.session, g.user, post, reason=str(data.get("reason") or ""),
                                     hidden=data.get("hidden", True) is not False)
             db.session.commit()
-        except PermissionError:
-            return self.response_403()
-        except ValidationFailed as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
+        except (PermissionError, ValidationFailed) as exc:
+            return refused(self, exc)
         return self.response(200, **_post_json(post))
 
     @expose("/topics/<int:topic_id>/flags", methods=["POST"])
@@ -268,10 +252,8 @@ class ForumApi(BaseApi):
             forum_service.set_topic_flags(db.session, g.user, topic, pinned=data.get("pinned"),
                                           locked=data.get("locked"), hidden=data.get("hidden"))
             db.session.commit()
-        except LookupError:
-            return self.response_404()
-        except PermissionError:
-            return self.response_403()
+        except (LookupError, PermissionError) as exc:
+            return refused(self, exc)
         return self.response(200, id=topic.id, pinned=topic.pinned, locked=topic.locked, hidden=topic.hidden)
 
     @expose("/order/<int:order_id>/messages", methods=["GET"])
@@ -308,11 +290,8 @@ class ForumApi(BaseApi):
             message = forum_service.post_order_message(db.session, g.user, order_id,
                                                        body=str((request.get_json(silent=True) or {}).get("body") or ""))
             db.session.commit()
-        except LookupError:
-            return self.response_404()
-        except ValidationFailed as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
+        except (LookupError, ValidationFailed) as exc:
+            return refused(self, exc)
         return self.response(201, id=message.id, body=message.body)
 
 

@@ -5,6 +5,7 @@ from flask_appbuilder.api import BaseApi, expose, protect, safe
 from ..extensions import db
 from ..services import workflows
 from ..services.errors import ValidationFailed
+from .base import refused
 
 
 class WorkflowApi(BaseApi):
@@ -76,8 +77,7 @@ class WorkflowApi(BaseApi):
                                            note=body.get("note"))
             db.session.commit()
         except ValidationFailed as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
+            return refused(self, exc)
         return self.response(201, id=version.id, number=version.number, status=version.status)
 
     @expose("/version/<int:version_id>/publish", methods=["POST"])
@@ -101,6 +101,5 @@ class WorkflowApi(BaseApi):
             result = workflows.publish(db.session, version_id, mapping=mapping, actor=g.user)
             db.session.commit()
         except ValidationFailed as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
+            return refused(self, exc)
         return self.response(200, **result)

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from ..extensions import db
 from ..services import assignment, transitions, workflows, writing_desk
 from ..services.errors import ValidationFailed
+from .base import refused
 
 
 def _iso(value):
@@ -34,16 +35,6 @@ def _offer_json(offer: dict) -> dict:
 
 class _ActionApi(BaseApi):
     allow_browser_login = True
-
-    def _fail(self, exc):
-        db.session.rollback()
-        if isinstance(exc, transitions.OrderNotFound):
-            return self.response_404()
-        if isinstance(exc, transitions.GuardFailed):
-            return self.response_422(message={"guards": exc.failures})
-        if isinstance(exc, ValidationFailed):
-            return self.response_422(message=exc.errors)
-        return self.response(exc.http_status, message=str(exc))
 
 
 class WritingDeskApi(_ActionApi):
@@ -134,7 +125,7 @@ class WritingDeskApi(_ActionApi):
                                         expected_version=body.get("expected_version"))
             db.session.commit()
         except (transitions.TransitionError, ValidationFailed) as exc:
-            return self._fail(exc)
+            return refused(self, exc)
         return self.response(200, id=order.id, state=order.state, assignee_id=order.assignee_id,
                              manager_id=order.manager_id, version=order.version)
 
@@ -163,7 +154,7 @@ class MyOffersApi(_ActionApi):
                                      expected_version=body.get("expected_version"))
             db.session.commit()
         except (transitions.TransitionError, ValidationFailed) as exc:
-            return self._fail(exc)
+            return refused(self, exc)
         return self.response(200, id=order.id, state=order.state, version=order.version,
                              state_label=workflows.state_label(order.workflow_key, order.state, order.workflow_version),
                              assignee_id=order.assignee_id)
