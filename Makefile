@@ -38,7 +38,7 @@ bench: setup-dev
 	$(BIN)/python bench/intake.py
 
 translations: setup-dev
-	PYTHONPATH=. $(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _ -k gettext -k ngettext:1,2 -k pgettext:1c,2 -o app/translations/messages.pot .
+	PYTHONPATH=. $(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _ -k gettext -k ngettext:1,2 -k pgettext:1c,2 -k lazy_pgettext:1c,2 -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations
 	$(BIN)/pybabel compile -d app/translations
 

@@ -17,7 +17,14 @@ def extract_workflow_labels(fileobj, keywords, comment_tags, options):
     for line, text in _labels(root):
         if text not in seen:
             seen.add(text)
-            yield line, "pgettext", ("workflow", text), []
+            yield line, "pgettext", ("workflow", escaped(text)), []
+
+
+def escaped(label: str) -> str:
+    """The msgid of a label: babel takes "50% ready" for a python-format string ("% r") and
+    then refuses any translation without that placeholder, so a "%" is written "%%" as in
+    every other catalog message (services.workflows.translated looks it up the same way)."""
+    return label.replace("%", "%%")
 
 
 def _labels(node):

@@ -1,10 +1,12 @@
 """App factory, configuration, setup commands, registration, login limits, languages."""
+import re
+
 import pytest
 from sqlalchemy import select
 
 from app import ConfigError, create_app
 from app.extensions import db
-from app.models import Customer, User
+from app.models import Customer, Order, User
 from config import TestConfig
 from helpers import login, make_app
 
@@ -109,3 +111,52 @@ def test_our_own_pages_are_translated(app):
     assert "Our services" in client.get("/?_l_=en").get_data(as_text=True)
     assert "Наши услуги" in client.get("/?_l_=ru").get_data(as_text=True)
     assert "Layanan kami" in client.get("/?_l_=id").get_data(as_text=True)
+
+
+def _status_cell(page: str, order_id: int) -> str:
+    row = re.search(rf'<tr data-order="{order_id}">(.*?)</tr>', page, re.S)
+    assert row, f"order {order_id} is not on the page"
+    cell = re.search(r'<td class="order-status">\s*([^<]*)', row.group(1))
+    return cell.group(1).strip()
+
+
+def _trigger_labels(page: str) -> dict:
+    return {name: label.strip() for name, label in
+            re.findall(r'data-trigger="([^"]+)">([^<]*)</button>', page)}
+
+
+def test_workflow_labels_are_shown_in_the_users_language(app):
+    """The labels of the shipped workflows (data in workflows/*.yaml) reach the catalogs under
+    the context "workflow": the customer's list shows the customer label of the state, the
+    order page the trigger buttons, both in the chosen language."""
+    with app.app_context():
+        # a demo repair ticket of the demo customer, walked one step: start_diagnosis
+        order = db.session.execute(select(Order).where(Order.title == "Laptop does not boot")).scalar_one()
+        order_id, state = order.id, order.state
+    assert state == "diagnosing"
+    client = login(app.test_client(), "customer")
+    expected = {"en": ("Being diagnosed", "Cancel the ticket"),
+                "ru": ("На диагностике", "Отменить заявку"),
+                "id": ("Sedang didiagnosis", "Batalkan tiket")}
+    for language, (status, button) in expected.items():
+        listing = client.get(f"/shop/my-orders?_l_={language}")
+        assert listing.status_code == 200
+        assert _status_cell(listing.get_data(as_text=True), order_id) == status, language
+        page = client.get(f"/orderview/show/{order_id}?_l_={language}").get_data(as_text=True)
+        assert _trigger_labels(page).get("cancel") == button, language
+        assert f'data-state="diagnosing">{status}</strong>' in page, language
+
+
+def test_a_workflow_label_with_a_percent_sign_is_translated_and_kept(app):
+    """Babel would take "50% ready" for a format string, so the catalogs hold "50%% ready";
+    the lookup escapes the same way and shows one "%" (a label not in the catalogs as typed)."""
+    from app.services import workflows
+
+    expected = {"en": ("Awaiting 50% deposit", "50% ready"),
+                "ru": ("Ожидает аванса 50%", "Готово на 50%"),
+                "id": ("Menunggu deposit 50%", "Selesai 50%")}
+    for language, (deposit, half) in expected.items():
+        with app.test_request_context(f"/?_l_={language}"):
+            assert workflows.state_label("writing", "awaiting_deposit") == deposit
+            assert workflows.state_label("writing", "half_ready") == half
+            assert workflows.translated("Typed by an admin: 100% %(x)s") == "Typed by an admin: 100% %(x)s"

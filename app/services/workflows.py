@@ -198,8 +198,10 @@ def starting_point(session, kind: str) -> tuple[int, str]:
 def translated(label: str) -> str:
     """A workflow's label (data) in the user's language: the shipped files' labels are in the
     catalogs under the context "workflow" (babel.cfg extracts them); a label an admin typed
-    in the editor shows as typed."""
-    return pgettext("workflow", label) if label else label
+    in the editor shows as typed.  A "%" is "%%" in the catalogs (see app/i18n_extract.py)."""
+    if not label:
+        return label
+    return pgettext("workflow", label.replace("%", "%%")).replace("%%", "%")
 
 
 def customer_label(kind: str, state: str, version: Optional[int] = None) -> str:

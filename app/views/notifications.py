@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, action, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_babel import lazy_gettext as _
+from flask_babel import lazy_gettext as _, lazy_pgettext
 
 from ..extensions import db
 from ..models import Notification, NotificationTemplate
@@ -31,7 +31,7 @@ class NotificationView(RowLevelModelView):
     formatters_columns = {"created": when, "sent_at": when, "next_attempt_at": when, "read_at": when,
                           "status": lambda s: str(STATUS.get(s, s))}
     label_columns = {"created": _("Created"), "channel": _("Channel"), "user": _("User"), "email": _("E-mail"),
-                     "template": _("Template"), "subject": _("Subject"), "status": _("Status"),
+                     "template": _("Template"), "subject": lazy_pgettext("email", "Subject"), "status": _("Status"),
                      "attempts": _("Attempts"), "last_error": _("Last error"), "sent_at": _("Sent at"),
                      "language": _("Language"), "body": _("Body"), "order": _("Order"),
                      "next_attempt_at": _("Next attempt"), "read_at": _("Read at"), "attachments": _("Attachments")}
@@ -55,7 +55,7 @@ class NotificationTemplateView(OrderflowModelView):
     add_columns = edit_columns = show_columns = ["key", "language", "subject", "body"]
     search_columns = ["key", "language", "subject"]
     base_order = ("key", "asc")
-    label_columns = {"key": _("Event"), "language": _("Language"), "subject": _("Subject"), "body": _("Body")}
+    label_columns = {"key": _("Event"), "language": _("Language"), "subject": lazy_pgettext("email", "Subject"), "body": _("Body")}
     description_columns = {"body": _("Jinja template; variables: order, title, amount, currency, purpose, worker, reason.")}
     list_title = _("Message templates")
 

@@ -8,7 +8,7 @@ import math
 from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, action, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_babel import lazy_gettext as _
+from flask_babel import lazy_gettext as _, lazy_pgettext
 from flask_wtf.file import FileField
 from wtforms import SelectField
 
@@ -213,7 +213,7 @@ class ReadyWorkView(OrderflowModelView):
     }
     formatters_columns = {"created": when, "updated": when}
     label_columns = {
-        "title": _("Title"), "subject": _("Subject"), "work_type": _("Type of work"), "pages": _("Pages"),
+        "title": _("Title"), "subject": lazy_pgettext("academic", "Subject"), "work_type": _("Type of work"), "pages": _("Pages"),
         "summary": _("Summary"), "preview_text": _("Preview text"), "price": _("Price"), "currency": _("Currency"),
         "price_display": _("Price"), "file_name": _("File"), "file_type": _("File type"),
         "file_size": _("File size (bytes)"), "preview_name": _("Preview page"), "active": _("On sale"),
@@ -264,7 +264,7 @@ class CatalogPurchaseView(OrderflowModelView):
     formatters_columns = {"created": when, "paid_at": when, "link_issued_at": when, "link_expires_at": when,
                           "last_download_at": when, "status": lambda s: str(PURCHASE_STATUS.get(s, s))}
     label_columns = {
-        "id": _("No."), "reference": _("Reference"), "work": _("Work"), "email": _("E-mail"), "name": _("Name"),
+        "id": _("No."), "reference": _("Reference"), "work": lazy_pgettext("catalog", "Work"), "email": _("E-mail"), "name": _("Name"),
         "customer": _("Customer"), "user": _("Login"), "price_display": _("Price"), "status": _("Status"),
         "created": _("Requested"), "paid_at": _("Paid at"), "link_issued_at": _("Link sent"),
         "link_expires_at": _("Link expires"), "downloads": _("Downloads"), "last_download_at": _("Last download"),

@@ -8,7 +8,7 @@ import json
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_babel import lazy_gettext as _
+from flask_babel import lazy_gettext as _, lazy_pgettext
 from markupsafe import Markup
 from wtforms import SelectField
 
@@ -223,7 +223,7 @@ class DecisionView(RowLevelModelView):
         "created": _("When"), "rule_set_key": _("Rule set"), "version": _("Version"),
         "context": _("Context"), "order": _("Order"), "fired_names": _("Rules fired"),
         "actions_text": _("Actions"), "values": _("Values read"), "fired": _("Rules fired"),
-        "actions": _("Actions"), "subject_type": _("Subject"), "subject_id": _("Subject id"),
+        "actions": _("Actions"), "subject_type": lazy_pgettext("decision", "Subject"), "subject_id": _("Subject id"),
         "changed": _("Changed something"),
     }
     list_title = _("Decisions")
