@@ -1,6 +1,6 @@
 """Shared behaviour of Orderflow's generated CRUD views."""
-from flask import flash
-from flask_appbuilder import ModelView
+from flask import abort, flash, g
+from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.widgets import ListWidget
 from wtforms import StringField
@@ -10,6 +10,7 @@ from ..fast_lists import FastSQLAInterface, sortable_by_index, text_searched_rel
 from ..permissions import VIEW_METHOD_PERMISSIONS
 from ..security_filters import row_level_filters
 from ..services.errors import ValidationFailed
+from ..services.transitions import GuardFailed, OrderNotFound
 
 MAX_PAGE_SIZE = 100  # FAB's page-size menu offers 25 to 100; a URL asking more gets this
 
@@ -17,6 +18,26 @@ MAX_PAGE_SIZE = 100  # FAB's page-size menu offers 25 to 100; a URL asking more 
 class OrderflowModelView(ModelView):
     method_permission_name = VIEW_METHOD_PERMISSIONS
     page_size = 25
+
+
+class ShowExtraMixin:
+    """A show page whose template also gets the record (``item``), what ``show_extra(item)``
+    returns, and the related views ``_related_for_user()`` lets this user see."""
+
+    def show_extra(self, item) -> dict:
+        return {}
+
+    def _related_for_user(self) -> list:
+        return self._related_views
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        pk = self._deserialize_pk_if_composite(pk)
+        widgets = self._show(pk)
+        item = self.datamodel.get(pk, self._base_filters)
+        return self.render_template(self.show_template, pk=pk, title=self.show_title, widgets=widgets,
+                                    related_views=self._related_for_user(), item=item, **self.show_extra(item))
 
 
 class FastListWidget(ListWidget):
@@ -117,3 +138,33 @@ def flash_validation(exc: ValidationFailed) -> None:
     for field, messages in exc.errors.items():
         for message in messages:
             flash(f"{field}: {message}", "danger")
+
+
+def flash_refused(exc: Exception) -> None:
+    """Roll back and show why a service refused: each failed guard, each field's message, or the
+    transition's reason; an order that is not there (or not visible) is a 404."""
+    db.session.rollback()
+    if isinstance(exc, OrderNotFound):
+        abort(404)
+    if isinstance(exc, GuardFailed):
+        for message in exc.failures:
+            flash(message, "danger")
+    elif isinstance(exc, ValidationFailed):
+        flash_validation(exc)
+    else:
+        flash(str(exc), "danger")
+
+
+def fire_and_flash(order_id: int, trigger: str, comment: str | None, expected_version=None):
+    """Fire ``trigger`` through services.transitions (the only way) in one transaction. Returns
+    the order, or None when it was refused (the reasons are flashed, see flash_refused)."""
+    from ..services import transitions
+
+    try:
+        order = transitions.fire(db.session, order_id, trigger, actor=g.user, comment=comment,
+                                 expected_version=expected_version or None)
+        db.session.commit()
+    except (transitions.TransitionError, ValidationFailed) as exc:
+        flash_refused(exc)
+        return None
+    return order

@@ -11,7 +11,7 @@ from ..services.order_privacy import is_author_only
 from ..services.errors import ValidationFailed
 from ..services.orders import prepare_order
 from ..permissions import VIEW_METHOD_PERMISSIONS
-from .base import RowLevelModelView, flash_validation
+from .base import RowLevelModelView, ShowExtraMixin, fire_and_flash, flash_validation
 from .fields import JSONTextAreaField
 from .formatting import details_list, money, when
 
@@ -147,7 +147,7 @@ def _status_label(order) -> str:
     return workflows.state_label(order.workflow_key, order.state, order.workflow_version)
 
 
-class OrderView(RowLevelModelView):
+class OrderView(ShowExtraMixin, RowLevelModelView):
     datamodel = SQLAInterface(Order)
     class_permission_name = "Order"
     related_views = [OrderEventView, AttachmentView]
@@ -275,28 +275,11 @@ class OrderView(RowLevelModelView):
     @has_access
     def fire(self, pk):
         """A workflow button: fire the trigger through services.transitions (the only way)."""
-        from ..services import transitions
-
         trigger = request.form.get("trigger", "")
         comment = (request.form.get("comment") or "").strip() or None
-        expected = request.form.get("expected_version")
-        try:
-            order = transitions.fire(db.session, pk, trigger, actor=g.user, comment=comment,
-                                     expected_version=expected or None)
-            db.session.commit()
+        order = fire_and_flash(pk, trigger, comment, request.form.get("expected_version"))
+        if order is not None:
             flash(_("Done: %(state)s", state=order.state), "success")
-        except transitions.OrderNotFound:
-            db.session.rollback()
-            abort(404)
-        except transitions.GuardFailed as exc:
-            db.session.rollback()
-            for message in exc.failures:
-                flash(message, "danger")
-        except ValidationFailed as exc:
-            flash_validation(exc)
-        except transitions.TransitionError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
         return redirect(url_for("OrderView.show", pk=pk))
 
     def _related_for_user(self) -> list:
@@ -320,19 +303,3 @@ class OrderView(RowLevelModelView):
                                           page_size=page_sizes.get(view.__class__.__name__))
             for view in everyone if view in self_views]
         return widgets
-
-    @expose("/show/<pk>", methods=["GET"])
-    @has_access
-    def show(self, pk):
-        pk = self._deserialize_pk_if_composite(pk)
-        widgets = self._show(pk)
-        item = self.datamodel.get(pk, self._base_filters)
-        return self.render_template(
-            self.show_template,
-            pk=pk,
-            title=self.show_title,
-            widgets=widgets,
-            related_views=self._related_for_user(),
-            item=item,
-            **self.show_extra(item),
-        )

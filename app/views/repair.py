@@ -18,7 +18,7 @@ from ..services import access
 from ..services.errors import ValidationFailed
 from ..services.repair import bulk, lines, receipt, refunds, sales, tickets, warranty
 from ..services.transitions import TransitionError
-from .base import OrderflowModelView, flash_validation
+from .base import OrderflowModelView, ShowExtraMixin, flash_validation
 from .formatting import money, when
 
 REPAIR_PERMISSIONS = {
@@ -376,7 +376,7 @@ class TrackingView(BaseView):
                         headers={"Content-Disposition": f'inline; filename="{order.number}.pdf"'})
 
 
-class PartView(OrderflowModelView):
+class PartView(ShowExtraMixin, OrderflowModelView):
     datamodel = SQLAInterface(Part)
     class_permission_name = "Part"
     method_permission_name = {**VIEW_METHOD_PERMISSIONS, "restock": "edit"}
@@ -412,15 +412,6 @@ class PartView(OrderflowModelView):
 
     def show_extra(self, item):
         return {"movements": lines.stock_movements(db.session, item.id) if item else [], "when": when}
-
-    @expose("/show/<pk>", methods=["GET"])
-    @has_access
-    def show(self, pk):
-        pk = self._deserialize_pk_if_composite(pk)
-        widgets = self._show(pk)
-        item = self.datamodel.get(pk, self._base_filters)
-        return self.render_template(self.show_template, pk=pk, title=self.show_title, widgets=widgets,
-                                    related_views=self._related_views, item=item, **self.show_extra(item))
 
     @expose("/restock/<int:pk>", methods=["POST"])
     @has_access

@@ -9,30 +9,8 @@ from flask_babel import lazy_gettext as _
 from ..extensions import db
 from ..services import assignment, transitions, writing_desk
 from ..services.errors import ValidationFailed
-from .base import flash_validation
+from .base import fire_and_flash, flash_refused
 from .formatting import money, when
-
-
-def _fire(order_id: int, trigger: str, comment: str | None, expected_version=None) -> bool:
-    """Fire through services.transitions (the only way) and flash the outcome."""
-    try:
-        transitions.fire(db.session, order_id, trigger, actor=g.user, comment=comment,
-                         expected_version=expected_version or None)
-        db.session.commit()
-        return True
-    except transitions.OrderNotFound:
-        db.session.rollback()
-        abort(404)
-    except transitions.GuardFailed as exc:
-        db.session.rollback()
-        for message in exc.failures:
-            flash(message, "danger")
-    except ValidationFailed as exc:
-        flash_validation(exc)
-    except transitions.TransitionError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    return False
 
 
 class WritingDeskView(BaseView):
@@ -68,14 +46,8 @@ class WritingDeskView(BaseView):
                                 expected_version=request.form.get("expected_version"))
             db.session.commit()
             flash(_("Order reassigned."), "success")
-        except transitions.OrderNotFound:
-            db.session.rollback()
-            abort(404)
-        except ValidationFailed as exc:
-            flash_validation(exc)
-        except transitions.TransitionError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
+        except (transitions.TransitionError, ValidationFailed) as exc:
+            flash_refused(exc)
         return redirect(request.referrer or url_for("WritingDeskView.index"))
 
 
@@ -113,7 +85,7 @@ class MyOffersView(BaseView):
         if choice not in ("take", "decline"):
             abort(400)
         reason = (request.form.get("reason") or "").strip() or None
-        if _fire(order_id, choice, reason, request.form.get("expected_version")):
+        if fire_and_flash(order_id, choice, reason, request.form.get("expected_version")) is not None:
             if choice == "take":
                 flash(_("The order is yours; the manager confirms it and the client pays 50% before you start."),
                       "success")
