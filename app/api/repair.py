@@ -17,13 +17,14 @@ from ..services import access
 from ..services.errors import ValidationFailed
 from ..services.repair import bulk, lines, receipt, refunds, sales, tickets, warranty
 from ..services.transitions import TransitionError
+from ..views.repair import PartCatalogHooks
 from .base import OrderflowModelApi, refused
 
 PART_FIELDS = ["id", "sku", "name", "compatible_devices", "price_new", "price_used", "currency", "stock_new",
                "stock_used", "active"]
 
 
-class PartApi(OrderflowModelApi):
+class PartApi(PartCatalogHooks, OrderflowModelApi):
     """The parts catalog. Stock is read-only here: it changes through ``/repair/parts/<id>/restock``,
     ticket lines and counter sales (each a stock movement)."""
 
@@ -37,16 +38,6 @@ class PartApi(OrderflowModelApi):
     search_columns = ["sku", "name", "compatible_devices", "currency", "active"]
     order_columns = ["sku", "name", "price_new", "stock_new", "stock_used"]
     base_order = ("name", "asc")
-
-    def pre_add(self, item):
-        lines.check_part(item)
-
-    def post_add(self, item):
-        lines.record_opening_stock(db.session, item, g.user)
-        db.session.commit()
-
-    def pre_update(self, item):
-        lines.check_part(item)
 
 
 class StockMovementApi(OrderflowModelApi):

@@ -376,7 +376,22 @@ class TrackingView(BaseView):
                         headers={"Content-Disposition": f'inline; filename="{order.number}.pdf"'})
 
 
-class PartView(ShowExtraMixin, OrderflowModelView):
+class PartCatalogHooks:
+    """What adding or editing a catalog part does, on its page (PartView) and its API (PartApi):
+    the entry is checked, and a new one's opening stock is recorded as movements."""
+
+    def pre_add(self, item):
+        lines.check_part(item)
+
+    def post_add(self, item):
+        lines.record_opening_stock(db.session, item, g.user)
+        db.session.commit()
+
+    def pre_update(self, item):
+        lines.check_part(item)
+
+
+class PartView(PartCatalogHooks, ShowExtraMixin, OrderflowModelView):
     datamodel = SQLAInterface(Part)
     class_permission_name = "Part"
     method_permission_name = {**VIEW_METHOD_PERMISSIONS, "restock": "edit"}
@@ -399,16 +414,6 @@ class PartView(ShowExtraMixin, OrderflowModelView):
     show_title = _("Part")
     add_title = _("New part")
     edit_title = _("Edit part")
-
-    def pre_add(self, item):
-        lines.check_part(item)
-
-    def post_add(self, item):
-        lines.record_opening_stock(db.session, item, g.user)
-        db.session.commit()
-
-    def pre_update(self, item):
-        lines.check_part(item)
 
     def show_extra(self, item):
         return {"movements": lines.stock_movements(db.session, item.id) if item else [], "when": when}
