@@ -148,6 +148,29 @@ INTAKE_RULE_SET = "intake.validation"
 PRIORITIES = ("normal", "high", "urgent")
 
 
+def intake_calls(calls, *, now: dt.datetime) -> tuple[dict[str, list], dict[str, Any]]:
+    """What an intake rule set's calls ask of a new order, for the order form, the API and the
+    repair shop's bulk intake alike: (errors, changes). ``reject`` and ``require_field`` are
+    errors by field (``order``, ``details.<field>``); ``set_priority`` (a known priority),
+    ``set_deadline`` (``days`` from ``now``) and ``set_price`` are changes of the order's
+    ``priority``, ``deadline`` and ``price``, the last call of each winning."""
+    errors: dict[str, list] = {}
+    changes: dict[str, Any] = {}
+    for name, params in calls:
+        if name == "reject":
+            errors.setdefault("order", []).append(str(params.get("message") or _("is refused")))
+        elif name == "require_field":
+            errors.setdefault(f"details.{params.get('field')}", []).append(
+                str(params.get("message") or _("is required")))
+        elif name == "set_priority" and params.get("priority") in PRIORITIES:
+            changes["priority"] = params["priority"]
+        elif name == "set_deadline":
+            changes["deadline"] = now + dt.timedelta(days=int(params["days"]))
+        elif name == "set_price":
+            changes["price"] = Decimal(str(params["amount"]))
+    return errors, changes
+
+
 def apply_intake_rules(session: Session, order: Order, *, form_schema=None):
     """Run the published ``intake.validation`` rule set on an order being accepted.
 
@@ -162,19 +185,9 @@ def apply_intake_rules(session: Session, order: Order, *, form_schema=None):
         decision = rulesets.evaluate(session, INTAKE_RULE_SET, facts, form_schema=schema, store=False)
     except LookupError:
         return None
-    errors: dict[str, list] = {}
-    for name, params in decision.calls:
-        if name == "reject":
-            errors.setdefault("order", []).append(str(params.get("message") or _("is refused")))
-        elif name == "require_field":
-            errors.setdefault(f"details.{params.get('field')}", []).append(
-                str(params.get("message") or _("is required")))
-        elif name == "set_priority" and params.get("priority") in PRIORITIES:
-            order.priority = params["priority"]
-        elif name == "set_deadline":
-            order.deadline = utcnow() + dt.timedelta(days=int(params["days"]))
-        elif name == "set_price":
-            order.price = Decimal(str(params["amount"]))
+    errors, changes = intake_calls(decision.calls, now=utcnow())
+    for field, value in changes.items():
+        setattr(order, field, value)
     if errors:
         raise ValidationFailed(errors)
     if decision.changed:

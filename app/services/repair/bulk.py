@@ -31,6 +31,7 @@ from ...models.types import utcnow
 from ..errors import ValidationFailed
 from ..form_schema import validate_details
 from ..numbering import reserve_numbers
+from ..orders import intake_calls
 from . import tickets
 from .lines import REPAIR_KIND
 
@@ -310,20 +311,12 @@ class _Work:
                 "service_code": self.service.code, "quantity": 1, "price": price,
                 "days_to_deadline": (deadline - now).days, "customer_past_orders": self._past_orders(customer_id),
                 "form": details})
-            for name, params in decision.calls:
-                if name == "reject":
-                    errors.setdefault("order", []).append(str(params.get("message") or _("is refused")))
-                elif name == "require_field":
-                    errors.setdefault(f"details.{params.get('field')}", []).append(
-                        str(params.get("message") or _("is required")))
-                elif name == "set_priority" and params.get("priority") in ("normal", "high", "urgent"):
-                    priority = params["priority"]
-                elif name == "set_deadline":
-                    deadline = now + dt.timedelta(days=int(params["days"]))
-                elif name == "set_price":
-                    price = Decimal(str(params["amount"]))
+            errors, changes = intake_calls(decision.calls, now=now)
             if errors:
                 return None, None, errors
+            priority = changes.get("priority", priority)
+            deadline = changes.get("deadline", deadline)
+            price = changes.get("price", price)
         self.past[customer_id] += 1
         return {"clean": clean, "details": details, "customer_id": customer_id, "price": price,
                 "deadline": deadline, "priority": priority}, decision, {}
