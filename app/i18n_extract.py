@@ -1,6 +1,7 @@
 """Babel extractor for the labels in the shipped workflow files (babel.cfg names it).
 
-Workflows are data, so their state, customer and button labels are not in the code; this
+Workflows are data, so their state, customer and button labels and guard messages are not
+in the code; this
 puts the shipped ones in the catalogs under the context "workflow", which
 services.workflows.translated looks up when it shows them.
 """
@@ -8,7 +9,8 @@ from __future__ import annotations
 
 import yaml
 
-LABEL_KEYS = ("label", "customer_label")
+# the guards' "message" is what a refused user reads
+LABEL_KEYS = ("label", "customer_label", "message")
 
 
 def extract_workflow_labels(fileobj, keywords, comment_tags, options):

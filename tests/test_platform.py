@@ -160,3 +160,20 @@ def test_a_workflow_label_with_a_percent_sign_is_translated_and_kept(app):
             assert workflows.state_label("writing", "awaiting_deposit") == deposit
             assert workflows.state_label("writing", "half_ready") == half
             assert workflows.translated("Typed by an admin: 100% %(x)s") == "Typed by an admin: 100% %(x)s"
+
+
+def test_a_shipped_guard_message_is_shown_in_the_users_language(app):
+    """A guard's message in a workflow file is data too: a refused technician reads it in Russian."""
+    from app.extensions import db
+    from app.services import transitions
+    from repair_helpers import new_ticket, user
+
+    with app.app_context():
+        order = new_ticket()
+        transitions.fire(db.session, order.id, "start_diagnosis", actor=user("manager"))
+        db.session.commit()
+        order_id = order.id
+    technician = login(app.test_client(), "technician")
+    refused = technician.post(f"/api/v1/order/{order_id}/trigger/start_repair?_l_=ru", json={})
+    assert refused.status_code == 422
+    assert refused.get_json()["message"]["guards"] == ["Сначала запишите диагноз"]

@@ -148,7 +148,8 @@ def fire(session, order_id: int, trigger: str, *, actor, comment: str | None = N
         _apply_fields(session, order, fields)
     failures = run_guards(plan, runner)
     if failures:
-        raise GuardFailed([f.message for f in failures], state=order.state, trigger=trigger)
+        # a shipped workflow's own guard message is in the catalogs; the defaults already are
+        raise GuardFailed([workflows.translated(f.message) for f in failures], state=order.state, trigger=trigger)
     source = order.state
     order.state = plan.dest
     try:
