@@ -265,3 +265,14 @@ def test_every_sortable_column_is_read_through_an_index(app, tickets, manager, c
                 # a bare "SCAN order" walks the whole table; only in id (rowid) order is that
                 # the index order itself, read up to the page and stopped
                 assert not re.search(r"SCAN order($| \|)", plan) or column == "id", (url, plan)
+
+
+def test_staff_sort_customers_by_name_and_payments_by_time(app, manager):
+    from app.models import Customer
+
+    html = manager.get("/customerview/list/?_oc_CustomerView=name&_od_CustomerView=asc").get_data(as_text=True)
+    with app.app_context():
+        names = [n for (n,) in db.session.query(Customer.name).order_by(Customer.name, Customer.id).limit(5)]
+    positions = [html.index(f"<td>{name}</td>") for name in names if f"<td>{name}</td>" in html]
+    assert len(positions) == len(names) and positions == sorted(positions)
+    assert "_oc_PaymentView=created" in manager.get("/paymentview/list/").get_data(as_text=True)

@@ -11,10 +11,10 @@ class Customer(Model):
     __tablename__ = "customer"
 
     id = Column(Integer, primary_key=True)
-    name = Column(String(200), nullable=False)
+    name = Column(String(200), nullable=False, index=True)
     email = Column(String(200), index=True)
     phone = Column(String(50))
-    company = Column(String(200))
+    company = Column(String(200), index=True)
     notes = Column(Text)
     user_id = Column(Integer, ForeignKey("ab_user.id"), unique=True, index=True)
     user = relationship("User", foreign_keys=[user_id])

@@ -18,11 +18,11 @@ class Payout(Model):
     currency = Column(String(3), nullable=False)
     status = Column(String(10), nullable=False, default="due", index=True)  # due, paid
     reference = Column(String(120))
-    paid_at = Column(DateTime)
+    paid_at = Column(DateTime, index=True)
     paid_by_id = Column(Integer, ForeignKey("ab_user.id"))
     paid_by = relationship("User", foreign_keys=[paid_by_id])
     decision = Column(Json)
-    created = Column(DateTime, default=utcnow, nullable=False)
+    created = Column(DateTime, default=utcnow, nullable=False, index=True)
 
     @property
     def amount_display(self) -> str:
@@ -51,7 +51,7 @@ class LedgerEntry(Model):
     payout_id = Column(Integer, ForeignKey("payout.id"), index=True)
     payout = relationship("Payout", foreign_keys=[payout_id])
     note = Column(Text)
-    created = Column(DateTime, default=utcnow, nullable=False)
+    created = Column(DateTime, default=utcnow, nullable=False, index=True)
 
     @property
     def amount_display(self) -> str:

@@ -33,7 +33,7 @@ class Notification(Model):
     sent_at = Column(DateTime)
     read_at = Column(DateTime)
     attachments = Column(Json, nullable=False, default=list)  # Attachment ids
-    created = Column(DateTime, default=utcnow, nullable=False)
+    created = Column(DateTime, default=utcnow, nullable=False, index=True)
 
     def __repr__(self) -> str:
         return f"{self.channel}: {self.subject}"

@@ -54,8 +54,8 @@ class Payment(Model):
     decision = Column(Json)
     flagged = Column(Boolean, nullable=False, default=False)
     flag_reason = Column(Text)
-    created = Column(DateTime, default=utcnow, nullable=False)
-    paid_at = Column(DateTime)
+    created = Column(DateTime, default=utcnow, nullable=False, index=True)
+    paid_at = Column(DateTime, index=True)
     created_by_id = Column(Integer, ForeignKey("ab_user.id"))
     created_by = relationship("User", foreign_keys=[created_by_id])
 

@@ -83,7 +83,7 @@ class Decision(Model):
     subject_id = Column(Integer)
     order_id = Column(Integer, ForeignKey("order.id"))
     order = relationship("Order")
-    created = Column(DateTime, default=utcnow, nullable=False)
+    created = Column(DateTime, default=utcnow, nullable=False, index=True)
     changed = Column(Boolean, nullable=False, default=False)
 
     @property
