@@ -55,6 +55,9 @@ def main() -> int:
         # E-mails every minute (retries with backoff), the payout job every PAYOUTS_INTERVAL.
         start_money_loop(app, float(app.config.get("NOTIFICATIONS_INTERVAL", 60)),
                          float(app.config.get("PAYOUTS_INTERVAL", 3600)))
+    from app.services.repair.bulk import resume_interrupted
+
+    resume_interrupted(app)  # file imports the last run of the server left half done
     app.run(host=app.config["HOST"], port=int(app.config["PORT"]), debug=False, use_reloader=False)
     return 0
 

@@ -49,5 +49,18 @@ def import_command(path, service, customer_id, username, errors):
     click.echo(f"import #{batch.id} {batch.status}: {batch.created_count} created, {batch.rejected_count} rejected")
 
 
+@repair_cli.command("resume")
+def resume_command():
+    """Go on with file imports that stopped before the end (the server went away meanwhile)."""
+    from flask import current_app
+
+    from .services.repair import bulk
+
+    threads = bulk.resume_interrupted(current_app._get_current_object())
+    for thread in threads:
+        thread.join()
+    click.echo(f"{len(threads)} interrupted import(s) finished")
+
+
 def register(app) -> None:
     app.cli.add_command(repair_cli)

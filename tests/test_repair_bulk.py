@@ -73,7 +73,7 @@ def test_csv_import_creates_valid_rows_and_lists_every_rejected_one(app):
     with app.app_context():
         batch = bulk.create_batch_from_file(db.session, _csv(prefix), "devices.csv", customer_id=company)
         db.session.commit()
-        bulk.run(db.session, batch.id, bulk._pending_rows.pop(batch.id), chunk=3)
+        bulk.run(db.session, batch.id, bulk.stored_rows(db.session, batch.id), chunk=3)
         batch_id = batch.id
     _check_result(app, batch_id, prefix)
 
@@ -92,7 +92,7 @@ def test_xlsx_import_reads_the_same_rows(app):
     with app.app_context():
         batch = bulk.create_batch_from_file(db.session, buffer.getvalue(), "devices.xlsx", customer_id=company)
         db.session.commit()
-        bulk.run(db.session, batch.id, bulk._pending_rows.pop(batch.id))
+        bulk.run(db.session, batch.id, bulk.stored_rows(db.session, batch.id))
         batch_id = batch.id
     _check_result(app, batch_id, prefix)
 
@@ -196,3 +196,25 @@ def test_two_workers_cannot_take_the_same_chunk(app):
         assert second.chunk(0, rows) is False  # processed moved on: the chunk is taken
         db.session.commit()
         assert db.session.get(ImportBatch, batch.id).created_count == 2
+
+
+def test_an_interrupted_file_import_goes_on_where_it_stopped(app, monkeypatch):
+    """The server dies after the first chunk of an uploaded file: the next start (or `flask
+    repair resume`) finishes it, with every row imported once."""
+    company = _company(app)
+    prefix = f"RS-{uuid.uuid4().hex[:6]}"
+    with app.app_context():
+        batch = bulk.create_batch_from_file(db.session, _csv(prefix), "devices.csv", customer_id=company)
+        db.session.commit()
+        batch_id = batch.id
+        rows = bulk.stored_rows(db.session, batch_id)
+        assert bulk._Work(db.session, batch).chunk(0, rows[:3]) is True  # the first chunk, then the crash
+        db.session.commit()
+        assert batch_id in bulk.interrupted_batches(db.session)
+        db.session.remove()
+    result = app.test_cli_runner().invoke(args=["repair", "resume"])
+    assert result.exit_code == 0, result.output
+    _check_result(app, batch_id, prefix)
+    with app.app_context():
+        assert batch_id not in bulk.interrupted_batches(db.session)
+        assert bulk.stored_rows(db.session, batch_id) == []  # cleared once done

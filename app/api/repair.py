@@ -477,7 +477,7 @@ class RepairApi(BaseApi):
         upload = request.files.get("file")
         try:
             if upload is None or not upload.filename:
-                raise ValidationFailed({"file": ["is required"]})
+                raise ValidationFailed({"file": [_("is required")]})
             batch = bulk.create_batch_from_file(db.session, upload.stream.read(), upload.filename,
                                                 service=request.form.get("service"),
                                                 customer_id=request.form.get("customer_id") or None, actor=g.user)

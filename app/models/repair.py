@@ -9,7 +9,7 @@ from flask_appbuilder import Model
 from sqlalchemy import (
     Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text,
 )
-from sqlalchemy.orm import relationship
+from sqlalchemy.orm import deferred, relationship
 
 from .types import Json, Money, utcnow
 
@@ -203,7 +203,9 @@ class ImportBatch(Model):
     processed = Column(Integer, nullable=False, default=0)
     created_count = Column(Integer, nullable=False, default=0)
     rejected_count = Column(Integer, nullable=False, default=0)
-    rows = Column(Json)  # the parsed rows still to work through (cleared when done)
+    # The parsed rows of a file import, kept until done so an interrupted import goes on
+    # (bulk.resume_interrupted); deferred: progress polls never load them.
+    rows = deferred(Column(Json))
     errors = Column(Json, nullable=False, default=list)  # [{"row": n, "errors": {field: [msg]}}]
     first_number = Column(String(20))
     last_number = Column(String(20))

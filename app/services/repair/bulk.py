@@ -146,28 +146,24 @@ def create_batch(session, *, source: str, total: int, service=None, customer_id=
     return batch
 
 
-_pending_rows: dict[int, list[dict]] = {}  # batch id -> rows not yet worked through (this process)
-
-
 def create_batch_from_file(session, content: bytes, filename: str, *, service=None, customer_id=None,
                            actor=None) -> ImportBatch:
     source, rows = read_file(content, filename)
     batch = create_batch(session, source=source, total=len(rows), service=service, customer_id=customer_id,
                          actor=actor, filename=filename)
-    _pending_rows[batch.id] = rows
+    batch.rows = rows  # stored with the batch: a restart goes on where the import stopped
     return batch
 
 
 def start_background(app, batch_id: int) -> threading.Thread:
     """Work a batch made by create_batch_from_file in a thread; the page polls its progress."""
-    rows = _pending_rows.pop(batch_id)
 
     def work():
         with app.app_context():
             from ...extensions import db
 
             try:
-                run(db.session, batch_id, rows)
+                run(db.session, batch_id, stored_rows(db.session, batch_id))
             except Exception as exc:  # keep the reason on the batch for the page
                 log.exception("bulk intake %s failed", batch_id)
                 db.session.rollback()
@@ -199,11 +195,35 @@ def run(session, batch_id: int, rows: list[dict], *, chunk: int = CHUNK, progres
             progress(session.get(ImportBatch, batch_id))
     batch = session.get(ImportBatch, batch_id)
     if batch.status != "done":
-        batch.status, batch.finished = "done", utcnow()
+        batch.status, batch.finished, batch.rows = "done", utcnow(), None
         session.commit()
         if progress is not None:
             progress(batch)
     return batch
+
+
+def interrupted_batches(session) -> list[int]:
+    """File imports that stopped before the end (the process serving them went away)."""
+    unfinished = session.execute(select(ImportBatch.id).where(
+        ImportBatch.status.in_(("queued", "running")), ImportBatch.processed < ImportBatch.total)).scalars().all()
+    return [batch_id for batch_id in unfinished if stored_rows(session, batch_id)]
+
+
+def stored_rows(session, batch_id: int) -> list[dict]:
+    # a column query: the (large) rows never sit on the batch object that each chunk refreshes
+    return list(session.execute(select(ImportBatch.rows).where(ImportBatch.id == batch_id)).scalar() or [])
+
+
+def resume_interrupted(app) -> list[threading.Thread]:
+    """Go on with every interrupted file import, each in its thread (run.py at start-up, ``flask
+    repair resume``). Each chunk is claimed by a conditional UPDATE, so an import that is in
+    fact still running elsewhere is shared out, never written twice."""
+    from ...extensions import db
+
+    with app.app_context():
+        batch_ids = interrupted_batches(db.session)
+        db.session.remove()
+    return [start_background(app, batch_id) for batch_id in batch_ids]
 
 
 def import_rows(session, rows: list[dict], *, source="json", service=None, customer_id=None, actor=None,
