@@ -138,7 +138,8 @@ def load_demo(app: Flask) -> str:
 
         ensure_repair_demo(users, customers)  # parts with stock, tickets in several states, a claim, a sale
         db.session.commit()
-        return f"Demo data ready: {len(users)} logins, {len(services)} services, {created} new orders."
+        orders = db.session.query(Order.id).count()
+        return f"Demo data ready: {len(users)} logins, {len(services)} services, {orders} orders."
 
 
 def _ensure_rule_sets() -> None:
