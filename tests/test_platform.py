@@ -60,7 +60,11 @@ def test_roles_command_is_idempotent(app):
 def test_demo_seed_is_idempotent_and_never_in_production(app):
     from seed.demo import load_demo
 
-    assert "0 new orders" in load_demo(app)
+    with app.app_context():
+        before = db.session.query(Order.id).count()
+    assert f"{before} orders" in load_demo(app)  # a second run adds nothing
+    with app.app_context():
+        assert db.session.query(Order.id).count() == before
     app.config["ENV"] = "production"
     try:
         assert "never" in load_demo(app)
