@@ -26,9 +26,9 @@ def import_command(path, service, customer_id, username, errors):
         raise click.ClickException(f"unknown user {username!r}")
     data = Path(path).read_bytes()
     try:
-        source, rows = bulk.read_file(data, path)
-        batch = bulk.create_batch(db.session, source=source, total=len(rows), service=service,
-                                  customer_id=customer_id, actor=actor, filename=Path(path).name)
+        batch = bulk.create_batch_from_file(db.session, data, path, service=service, customer_id=customer_id,
+                                            actor=actor)
+        batch.filename = Path(path).name
         db.session.commit()
     except ValidationFailed as exc:
         db.session.rollback()
@@ -38,7 +38,7 @@ def import_command(path, service, customer_id, username, errors):
         click.echo(f"\r{b.processed}/{b.total} rows ({b.created_count} created, {b.rejected_count} rejected)",
                    nl=False)
 
-    batch = bulk.run(db.session, batch.id, rows, progress=show)
+    batch = bulk.run(db.session, batch.id, bulk.stored_rows(db.session, batch.id), progress=show)
     click.echo("")
     if batch.first_number:
         click.echo(f"tickets {batch.first_number} … {batch.last_number}")

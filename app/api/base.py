@@ -37,6 +37,28 @@ def refused(api, exc: Exception):
     return api.response(exc.http_status, message=str(exc))
 
 
+def fire_and_answer(api, order_id: int, trigger: str, *, actor, comment=None, fields=None,
+                    expected_version=None):
+    """Fire ``trigger`` (services.transitions.fire, the one way an order moves), commit, and
+    answer 200 with the new state and its labels, or the refusal (see ``refused``)."""
+    from ..services import transitions, workflows
+
+    try:
+        order = transitions.fire(db.session, order_id, trigger, actor=actor, comment=comment, fields=fields,
+                                 expected_version=expected_version)
+        db.session.commit()
+    except (transitions.TransitionError, ValidationFailed) as exc:
+        return refused(api, exc)
+    except Exception:
+        db.session.rollback()
+        raise
+    return api.response(
+        200, id=order.id, state=order.state, version=order.version,
+        state_label=workflows.state_label(order.workflow_key, order.state, order.workflow_version),
+        customer_label=workflows.customer_label(order.workflow_key, order.state, order.workflow_version),
+        assignee_id=order.assignee_id)
+
+
 class OrderflowModelApi(ModelRestApi):
     method_permission_name = API_METHOD_PERMISSIONS
     allow_browser_login = True

@@ -12,7 +12,7 @@ from ..services import attachments as attachment_service
 from ..services.order_privacy import is_author_only
 from ..services.errors import ValidationFailed
 from ..services.orders import prepare_order, revalidate_order
-from .base import OrderflowModelApi, RowLevelModelApi, refused
+from .base import OrderflowModelApi, RowLevelModelApi, fire_and_answer, refused
 
 ORDER_FIELDS = [
     "id", "number", "service.id", "service.code", "customer.id", "customer.name",
@@ -143,26 +143,11 @@ class OrderApi(RowLevelModelApi):
             422:
               description: a guard failed (messages)
         """
-        from ..services import transitions, workflows
-
         body = request.get_json(silent=True) or {}
         if not isinstance(body, dict) or not isinstance(body.get("fields") or {}, dict):
             return self.response_400(message="JSON object expected")
-        try:
-            order = transitions.fire(db.session, pk, name, actor=g.user, comment=body.get("comment"),
-                                     fields=body.get("fields") or None,
-                                     expected_version=body.get("expected_version"))
-            db.session.commit()
-        except (transitions.TransitionError, ValidationFailed) as exc:
-            return refused(self, exc)
-        except Exception:
-            db.session.rollback()
-            raise
-        return self.response(
-            200, id=order.id, state=order.state, version=order.version,
-            state_label=workflows.state_label(order.workflow_key, order.state, order.workflow_version),
-            customer_label=workflows.customer_label(order.workflow_key, order.state, order.workflow_version),
-            assignee_id=order.assignee_id)
+        return fire_and_answer(self, pk, name, actor=g.user, comment=body.get("comment"),
+                               fields=body.get("fields") or None, expected_version=body.get("expected_version"))
 
     @expose("/<int:pk>/money", methods=["GET"])
     @protect()

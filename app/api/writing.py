@@ -8,9 +8,9 @@ from flask_appbuilder.api import BaseApi, expose, protect, safe
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..services import assignment, transitions, workflows, writing_desk
+from ..services import assignment, transitions, writing_desk
 from ..services.errors import ValidationFailed
-from .base import refused
+from .base import fire_and_answer, refused
 
 
 def _iso(value):
@@ -149,15 +149,8 @@ class MyOffersApi(_ActionApi):
 
     def _answer(self, order_id, trigger, reason):
         body = request.get_json(silent=True) or {}
-        try:
-            order = transitions.fire(db.session, order_id, trigger, actor=g.user, comment=reason,
-                                     expected_version=body.get("expected_version"))
-            db.session.commit()
-        except (transitions.TransitionError, ValidationFailed) as exc:
-            return refused(self, exc)
-        return self.response(200, id=order.id, state=order.state, version=order.version,
-                             state_label=workflows.state_label(order.workflow_key, order.state, order.workflow_version),
-                             assignee_id=order.assignee_id)
+        return fire_and_answer(self, order_id, trigger, actor=g.user, comment=reason,
+                               expected_version=body.get("expected_version"))
 
     @expose("/<int:order_id>/take", methods=["POST"])
     @protect()

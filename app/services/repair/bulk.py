@@ -203,10 +203,11 @@ def run(session, batch_id: int, rows: list[dict], *, chunk: int = CHUNK, progres
 
 
 def interrupted_batches(session) -> list[int]:
-    """File imports that stopped before the end (the process serving them went away)."""
-    unfinished = session.execute(select(ImportBatch.id).where(
-        ImportBatch.status.in_(("queued", "running")), ImportBatch.processed < ImportBatch.total)).scalars().all()
-    return [batch_id for batch_id in unfinished if stored_rows(session, batch_id)]
+    """File imports that stopped before the end (the process serving them went away); only
+    they keep their rows (create_batch_from_file), until done."""
+    return list(session.execute(select(ImportBatch.id).where(
+        ImportBatch.source.in_(("csv", "xlsx")), ImportBatch.status.in_(("queued", "running")),
+        ImportBatch.processed < ImportBatch.total)).scalars())
 
 
 def stored_rows(session, batch_id: int) -> list[dict]:
